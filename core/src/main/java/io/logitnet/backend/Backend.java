@@ -1,0 +1,137 @@
+package io.logitnet.backend;
+
+import java.util.Set;
+
+/**
+ * The small set of primitive operations dense networks need, the same on every device. Everything a layer,
+ * loss or optimizer does is composed from these. All tensors passed to one call must belong to this backend;
+ * shapes are checked up front and a mismatch throws {@link io.logitnet.ShapeMismatchException} with both shapes.
+ *
+ * <p>Operations may run asynchronously on the device; {@link #download}, {@link #dot}, {@link #norm2} and
+ * {@link #synchronize} wait for the work queued before them. A backend is used by one thread at a time (its owner):
+ * implementations document how they enforce it.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used for selection: {@code cpu}, {@code opencl}, {@code cuda}. */
+    String name();
+
+    /** The device in words, for logs and checkpoints (e.g. "NVIDIA H100 80GB HBM3, driver 580.65"). */
+    String deviceName();
+
+    /** Precisions this backend can run matrix products in. FP32 is always among them. */
+    Set<Precision> supportedPrecisions();
+
+    /** The precision matrix products currently use. */
+    Precision precision();
+
+    /**
+     * Chooses the precision of later matrix products.
+     *
+     * @throws IllegalArgumentException if the precision is not in {@link #supportedPrecisions()}
+     */
+    void setPrecision(Precision precision);
+
+    // ---- memory ----
+
+    /** A new zero-filled tensor {@code [rows, cols]}. */
+    Tensor allocate(int rows, int cols);
+
+    /** A new tensor {@code [rows, cols]} holding {@code data} (row-major, exactly rows × cols values). */
+    default Tensor upload(float[] data, int rows, int cols) {
+        if ((long) rows * cols != data.length) {
+            throw new io.logitnet.ShapeMismatchException("upload", new int[] {rows, cols}, new int[] {data.length});
+        }
+        Tensor t = allocate(rows, cols);
+        try {
+            upload(data, 0, t);
+        } catch (RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    /** Overwrites all of {@code dst} with {@code dst.size()} values of {@code src} starting at {@code srcOffset}. */
+    void upload(float[] src, int srcOffset, Tensor dst);
+
+    /** Copies all of {@code src} into {@code dst} starting at {@code dstOffset}; waits for queued work first. */
+    void download(Tensor src, float[] dst, int dstOffset);
+
+    /** dst = src (same shape). */
+    void copy(Tensor src, Tensor dst);
+
+    /** Every element of {@code x} = value. */
+    void fill(Tensor x, float value);
+
+    // ---- dense algebra ----
+
+    /**
+     * C = alpha · op(A) · op(B) + beta · C, with op(X) = X or Xᵀ. Shapes: op(A) {@code [m, k]}, op(B) {@code [k, n]},
+     * C {@code [m, n]}. With beta = 0, C's previous contents are ignored (NaN in C does not propagate).
+     */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** x[i, j] += bias[0, j]. x: {@code [rows, n]}, bias: {@code [1, n]}. */
+    void addRowVector(Tensor x, Tensor bias);
+
+    /** out[0, j] = Σ_i x[i, j] (bias gradients). x: {@code [rows, n]}, out: {@code [1, n]}. */
+    void columnSums(Tensor x, Tensor out);
+
+    // ---- element-wise ----
+
+    /** y = f(z), element-wise; y may be z. */
+    void activationForward(Activation f, Tensor z, Tensor y);
+
+    /** dz = dy · f'(z), written through y = f(z); dz may be dy. All three {@code [rows, n]}. */
+    void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz);
+
+    /** y[i, :] = softmax(z[i, :]), computed with the row maximum subtracted; y may be z. */
+    void softmaxRows(Tensor z, Tensor y);
+
+    /**
+     * The fused output activation + loss, numerically stable for any finite logits.
+     *
+     * @param logits   z: {@code [rows, n]}
+     * @param targets  y: {@code [rows, n]}, or {@code [rows, 1]} class indices for softmax cross-entropy
+     * @param grad     receives gradScale · (f(z) - y) ({@code [rows, n]}); may be null when only the loss is wanted
+     * @param rowLoss  receives each row's loss summed over its outputs: {@code [rows, 1]}
+     * @param gradScale usually 1/rows, so that grad is the gradient of the mean loss
+     */
+    void lossForwardBackward(Loss loss, Tensor logits, Tensor targets, Tensor grad, Tensor rowLoss, float gradScale);
+
+    /** y = alpha · x + y. */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** x = alpha · x. */
+    void scale(float alpha, Tensor x);
+
+    /** Σ x·y over all elements, accumulated in double where the device allows; waits for the result. */
+    double dot(Tensor x, Tensor y);
+
+    /** Euclidean norm of all elements; waits for the result. */
+    double norm2(Tensor x);
+
+    // ---- fused optimizer updates ----
+
+    /**
+     * SGD with momentum, as PyTorch's {@code torch.optim.SGD} (dampening 0):
+     * v = momentum·v + g; step = nesterov ? g + momentum·v : v; p -= lr·step. With momentum 0, velocity is unused
+     * and may be null.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov);
+
+    /**
+     * Adam / AdamW, as PyTorch's: p -= lr·weightDecay·p (decoupled; 0 for Adam); m = β1·m + (1-β1)·g;
+     * v = β2·v + (1-β2)·g²; p -= lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + eps), with t = step ≥ 1.
+     */
+    void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                    float weightDecay, long step);
+
+    /** Waits until every queued operation has finished. */
+    void synchronize();
+
+    /** Releases the device and everything this backend still owns; never throws. */
+    @Override
+    void close();
+}

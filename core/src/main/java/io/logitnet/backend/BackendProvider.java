@@ -1,0 +1,25 @@
+package io.logitnet.backend;
+
+/**
+ * Service-provider interface: each backend module registers one in
+ * {@code META-INF/services/io.logitnet.backend.BackendProvider}, so adding its jar to the class path is all a user
+ * does. {@link #probe()} must not throw and must not leave native resources behind.
+ */
+public interface BackendProvider {
+    /** The selection name: {@code cpu}, {@code opencl}, {@code cuda}. */
+    String name();
+
+    /** Larger is preferred by {@code auto}: CUDA 300, OpenCL 200, CPU 100. */
+    int priority();
+
+    /** Whether this backend can run here, and if not, why. Cached by callers; cheap enough to call once. */
+    Availability probe();
+
+    /**
+     * Opens the backend.
+     *
+     * @param device what follows {@code name:} in a selection such as {@code opencl:0:1}; empty for the default
+     * @throws io.logitnet.BackendUnavailableException if it cannot run here
+     */
+    Backend create(String device);
+}

@@ -1,0 +1,437 @@
+package io.logitnet.cpu;
+
+import dev.ludovic.netlib.blas.BLAS;
+import io.logitnet.backend.Activation;
+import io.logitnet.backend.Backend;
+import io.logitnet.backend.Checks;
+import io.logitnet.backend.Loss;
+import io.logitnet.backend.Precision;
+import io.logitnet.backend.Tensor;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+/**
+ * The reference backend: the written specification of every operation, which the GPU backends are checked
+ * against. Element-wise work is plain Java loops, computed in double and stored in float, with nothing clever in
+ * them; rows are split across threads only when a call is large enough for that to pay. Matrix products go to a
+ * real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS when it is installed
+ * ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
+ *
+ * <p>Thread safety: calls on different tensors may come from different threads; calls that write the same tensor
+ * must not overlap (as with any array).
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements a call runs on the calling thread. */
+    private static final long PARALLEL_THRESHOLD = 1 << 15;
+
+    private final BLAS blas;
+
+    public CpuBackend() {
+        this.blas = BLAS.getInstance();
+    }
+
+    /** The BLAS in use, e.g. {@code NativeSystemBLAS} (fast) or {@code VectorBLAS}/{@code F2jBLAS} (pure Java). */
+    public String blasName() {
+        return blas.getClass().getSimpleName();
+    }
+
+    /** Whether GEMM runs in a native BLAS (OpenBLAS, MKL...). */
+    public boolean nativeBlas() {
+        return blas.getClass().getSimpleName().startsWith("Native");
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String deviceName() {
+        return "CPU, " + Runtime.getRuntime().availableProcessors() + " threads, BLAS " + blasName();
+    }
+
+    @Override
+    public Set<Precision> supportedPrecisions() {
+        return EnumSet.of(Precision.FP32);
+    }
+
+    @Override
+    public Precision precision() {
+        return Precision.FP32;
+    }
+
+    @Override
+    public void setPrecision(Precision precision) {
+        if (precision != Precision.FP32) {
+            throw new IllegalArgumentException("the cpu backend supports only fp32, not " + precision);
+        }
+    }
+
+    // ---- memory ----
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        Checks.dims(rows, cols);
+        return new CpuTensor(this, rows, cols);
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Tensor dst) {
+        float[] d = data(dst, "upload destination");
+        Checks.range(src, srcOffset, d.length, "upload source");
+        System.arraycopy(src, srcOffset, d, 0, d.length);
+    }
+
+    @Override
+    public void download(Tensor src, float[] dst, int dstOffset) {
+        float[] s = data(src, "download source");
+        Checks.range(dst, dstOffset, s.length, "download destination");
+        System.arraycopy(s, 0, dst, dstOffset, s.length);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        Checks.sameShape("copy", src, dst);
+        System.arraycopy(data(src, "copy source"), 0, data(dst, "copy destination"), 0, (int) src.size());
+    }
+
+    @Override
+    public void fill(Tensor x, float value) {
+        java.util.Arrays.fill(data(x, "fill"), value);
+    }
+
+    // ---- dense algebra ----
+
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        float[] A = data(a, "gemm A");
+        float[] B = data(b, "gemm B");
+        float[] C = data(c, "gemm C");
+        int[] mnk = Checks.gemm(transA, transB, a, b, c);
+        int m = mnk[0];
+        int n = mnk[1];
+        int k = mnk[2];
+        if (beta == 0f) {
+            java.util.Arrays.fill(C, 0f); // BLAS ignores C when beta = 0, but make it explicit: NaN never leaks in
+        }
+        // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
+        blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha,
+                B, 0, b.cols(), A, 0, a.cols(), beta, C, 0, n);
+    }
+
+    @Override
+    public void addRowVector(Tensor x, Tensor bias) {
+        float[] X = data(x, "addRowVector x");
+        float[] bb = data(bias, "addRowVector bias");
+        Checks.shape("addRowVector bias", bias, 1, x.cols());
+        int n = x.cols();
+        rows(x.rows(), n, i -> {
+            int o = i * n;
+            for (int j = 0; j < n; j++) {
+                X[o + j] += bb[j];
+            }
+        });
+    }
+
+    @Override
+    public void columnSums(Tensor x, Tensor out) {
+        float[] X = data(x, "columnSums x");
+        float[] O = data(out, "columnSums out");
+        Checks.shape("columnSums out", out, 1, x.cols());
+        int n = x.cols();
+        int rows = x.rows();
+        // Each column is summed in double, top to bottom; columns are split across threads.
+        IntStream cols = IntStream.range(0, (n + 63) / 64);
+        if (x.size() >= PARALLEL_THRESHOLD) {
+            cols = cols.parallel();
+        }
+        cols.forEach(block -> {
+            int j0 = block * 64;
+            int j1 = Math.min(n, j0 + 64);
+            double[] acc = new double[j1 - j0];
+            for (int i = 0; i < rows; i++) {
+                int o = i * n;
+                for (int j = j0; j < j1; j++) {
+                    acc[j - j0] += X[o + j];
+                }
+            }
+            for (int j = j0; j < j1; j++) {
+                O[j] = (float) acc[j - j0];
+            }
+        });
+    }
+
+    // ---- element-wise ----
+
+    @Override
+    public void activationForward(Activation f, Tensor z, Tensor y) {
+        Checks.sameShape("activationForward", z, y);
+        float[] Z = data(z, "activationForward z");
+        float[] Y = data(y, "activationForward y");
+        elements(Z.length, i -> Y[i] = (float) forward(f, Z[i]));
+    }
+
+    /** f(z) in double; sigmoid written so that neither branch overflows. */
+    static double forward(Activation f, double z) {
+        return switch (f) {
+            case IDENTITY -> z;
+            case SIGMOID -> sigmoid(z);
+            case TANH -> Math.tanh(z);
+            case RELU -> z > 0 ? z : 0.0;
+            case EXP -> Math.exp(z);
+        };
+    }
+
+    static double sigmoid(double z) {
+        if (z >= 0) {
+            return 1.0 / (1.0 + Math.exp(-z));
+        }
+        double e = Math.exp(z);
+        return e / (1.0 + e);
+    }
+
+    /** f'(z) written through y = f(z). */
+    static double derivative(Activation f, double y) {
+        return switch (f) {
+            case IDENTITY -> 1.0;
+            case SIGMOID -> y * (1.0 - y);
+            case TANH -> 1.0 - y * y;
+            case RELU -> y > 0 ? 1.0 : 0.0;
+            case EXP -> y;
+        };
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz) {
+        Checks.sameShape("activationBackward dy", y, dy);
+        Checks.sameShape("activationBackward dz", y, dz);
+        float[] Y = data(y, "activationBackward y");
+        float[] DY = data(dy, "activationBackward dy");
+        float[] DZ = data(dz, "activationBackward dz");
+        elements(Y.length, i -> DZ[i] = (float) (DY[i] * derivative(f, Y[i])));
+    }
+
+    @Override
+    public void softmaxRows(Tensor z, Tensor y) {
+        Checks.sameShape("softmaxRows", z, y);
+        float[] Z = data(z, "softmaxRows z");
+        float[] Y = data(y, "softmaxRows y");
+        int n = z.cols();
+        rows(z.rows(), n, i -> {
+            int o = i * n;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, Z[o + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += Math.exp(Z[o + j] - max);
+            }
+            for (int j = 0; j < n; j++) {
+                Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
+            }
+        });
+    }
+
+    @Override
+    public void lossForwardBackward(Loss loss, Tensor logits, Tensor targets, Tensor grad, Tensor rowLoss,
+                                    float gradScale) {
+        Checks.loss(loss, logits, targets, grad, rowLoss);
+        float[] Z = data(logits, "loss logits");
+        float[] T = data(targets, "loss targets");
+        float[] G = grad == null ? null : data(grad, "loss gradient");
+        float[] L = data(rowLoss, "row losses");
+        int n = logits.cols();
+        rows(logits.rows(), n, i -> {
+            int o = i * n;
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                L[i] = (float) softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
+                return;
+            }
+            double rowSum = 0;
+            for (int j = 0; j < n; j++) {
+                double z = Z[o + j];
+                double t = T[o + j];
+                double value;
+                double p;
+                switch (loss) {
+                    case SIGMOID_BINARY_CROSS_ENTROPY -> {
+                        value = Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+                        p = sigmoid(z);
+                    }
+                    case SQUARED_ERROR -> {
+                        value = 0.5 * (z - t) * (z - t);
+                        p = z;
+                    }
+                    case POISSON -> {
+                        p = Math.exp(z);
+                        value = p - t * z;
+                    }
+                    default -> throw new AssertionError(loss);
+                }
+                rowSum += value;
+                if (G != null) {
+                    G[o + j] = (float) (gradScale * (p - t));
+                }
+            }
+            L[i] = (float) rowSum;
+        });
+    }
+
+    private static int classIndex(float t, int row, int classes) {
+        int c = (int) t;
+        if (c != t || c < 0 || c >= classes) {
+            throw new IllegalArgumentException("class index " + t + " in row " + row + " is not an integer in [0, "
+                    + classes + ")");
+        }
+        return c;
+    }
+
+    /** logsumexp(z) - z[c], and gradScale·(softmax(z) - onehot(c)) into G when G is not null. */
+    private static double softmaxCrossEntropyRow(float[] Z, int o, int n, int c, float[] G, float gradScale) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, Z[o + j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += Math.exp(Z[o + j] - max);
+        }
+        double logSum = Math.log(sum);
+        if (G != null) {
+            for (int j = 0; j < n; j++) {
+                double p = Math.exp(Z[o + j] - max - logSum);
+                G[o + j] = (float) (gradScale * (p - (j == c ? 1.0 : 0.0)));
+            }
+        }
+        return (max + logSum) - Z[o + c];
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        Checks.sameShape("axpy", x, y);
+        float[] X = data(x, "axpy x");
+        float[] Y = data(y, "axpy y");
+        elements(X.length, i -> Y[i] = alpha * X[i] + Y[i]);
+    }
+
+    @Override
+    public void scale(float alpha, Tensor x) {
+        float[] X = data(x, "scale");
+        elements(X.length, i -> X[i] = alpha * X[i]);
+    }
+
+    @Override
+    public double dot(Tensor x, Tensor y) {
+        Checks.sameShape("dot", x, y);
+        float[] X = data(x, "dot x");
+        float[] Y = data(y, "dot y");
+        double s = 0;
+        for (int i = 0; i < X.length; i++) {
+            s += (double) X[i] * Y[i];
+        }
+        return s;
+    }
+
+    @Override
+    public double norm2(Tensor x) {
+        float[] X = data(x, "norm2");
+        double s = 0;
+        for (float v : X) {
+            s += (double) v * v;
+        }
+        return Math.sqrt(s);
+    }
+
+    // ---- optimizers ----
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov) {
+        Checks.sameShape("sgdUpdate grad", param, grad);
+        float[] P = data(param, "sgd param");
+        float[] G = data(grad, "sgd grad");
+        if (momentum == 0f) {
+            elements(P.length, i -> P[i] -= lr * G[i]);
+            return;
+        }
+        Checks.sameShape("sgdUpdate velocity", param, velocity);
+        float[] V = data(velocity, "sgd velocity");
+        elements(P.length, i -> {
+            float v = momentum * V[i] + G[i];
+            V[i] = v;
+            float step = nesterov ? G[i] + momentum * v : v;
+            P[i] -= lr * step;
+        });
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                           float eps, float weightDecay, long step) {
+        Checks.sameShape("adamUpdate grad", param, grad);
+        Checks.sameShape("adamUpdate m", param, m);
+        Checks.sameShape("adamUpdate v", param, v);
+        if (step < 1) {
+            throw new IllegalArgumentException("adam step must be >= 1, got " + step);
+        }
+        float[] P = data(param, "adam param");
+        float[] G = data(grad, "adam grad");
+        float[] M = data(m, "adam m");
+        float[] V = data(v, "adam v");
+        double c1 = 1.0 - Math.pow(beta1, step);
+        double c2 = 1.0 - Math.pow(beta2, step);
+        elements(P.length, i -> {
+            float g = G[i];
+            float mi = beta1 * M[i] + (1 - beta1) * g;
+            float vi = beta2 * V[i] + (1 - beta2) * g * g;
+            M[i] = mi;
+            V[i] = vi;
+            double p = P[i];
+            p -= (double) lr * weightDecay * p;
+            p -= lr * (mi / c1) / (Math.sqrt(vi / c2) + eps);
+            P[i] = (float) p;
+        });
+    }
+
+    @Override
+    public void synchronize() {
+        // everything ran on the calling thread (or finished before the call returned)
+    }
+
+    @Override
+    public void close() {
+        // nothing native to release
+    }
+
+    // ---- helpers ----
+
+    private float[] data(Tensor t, String what) {
+        Checks.owned(this, t, what);
+        return ((CpuTensor) t).data();
+    }
+
+    private static void rows(int rows, int cols, java.util.function.IntConsumer body) {
+        IntStream r = IntStream.range(0, rows);
+        if ((long) rows * cols >= PARALLEL_THRESHOLD && rows > 1) {
+            r = r.parallel();
+        }
+        r.forEach(body);
+    }
+
+    private static void elements(int n, java.util.function.IntConsumer body) {
+        if (n < PARALLEL_THRESHOLD) {
+            for (int i = 0; i < n; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        int chunk = 1 << 14;
+        IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
+            int end = Math.min(n, (c + 1) * chunk);
+            for (int i = c * chunk; i < end; i++) {
+                body.accept(i);
+            }
+        });
+    }
+}

@@ -1,0 +1,523 @@
+package io.logitnet.backend;
+
+import io.logitnet.ShapeMismatchException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The one conformance suite every backend runs: each operation of {@link Backend} against the double-precision
+ * {@link Reference}, on awkward sizes (1, 7, 93, 144, 4097) and extreme values. A backend module subclasses it and
+ * names its selection; a backend that is not present is skipped with its reason (a failure if
+ * {@code LOGITNET_REQUIRE} names it).
+ *
+ * <p>Tolerances: element-wise results must agree to a few float32 ulps; reductions of length K to
+ * {@code c·u·sqrt(K)·Σ|terms|} with u the unit round-off of the backend's precision, the bound that grows like
+ * sqrt(K) rather than a fixed relative tolerance.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class BackendConformanceTest {
+    /** float32 unit round-off. */
+    protected static final double U = 0x1p-24;
+    protected static final int[] SIZES = {1, 7, 93, 144, 4097};
+
+    protected Backend backend;
+
+    /** The selection string, e.g. {@code cpu}, {@code opencl}, {@code cuda}. */
+    protected abstract String selection();
+
+    @BeforeAll
+    void open() {
+        backend = BackendTestSupport.openOrSkip(selection());
+    }
+
+    @AfterAll
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    /** Relative tolerance of element-wise transcendental results (exp, tanh...): a few float32 ulps. */
+    protected double elementwiseRel() {
+        return 8 * U;
+    }
+
+    protected static float[] random(Random r, int n, double scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        }
+        return x;
+    }
+
+    // ---- memory ----
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void uploadDownloadCopyFill(int rows, int cols) {
+        float[] x = random(new Random(rows * 31L + cols), rows * cols, 3);
+        try (Tensor t = backend.upload(x, rows, cols); Tensor u = backend.allocate(rows, cols)) {
+            assertArrayEquals(x, t.toArray());
+            assertArrayEquals(new float[rows * cols], u.toArray(), "allocate must zero-fill");
+            backend.copy(t, u);
+            assertArrayEquals(x, u.toArray());
+            backend.fill(u, -2.5f);
+            float[] expected = new float[rows * cols];
+            java.util.Arrays.fill(expected, -2.5f);
+            assertArrayEquals(expected, u.toArray());
+            float[] big = new float[rows * cols + 5];
+            backend.download(t, big, 5);
+            assertEquals(x[rows * cols - 1], big[big.length - 1]);
+        }
+    }
+
+    static Stream<Arguments> shapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int r : SIZES) {
+            for (int c : new int[] {1, 7, 93, 144}) {
+                out.add(Arguments.of(r, c));
+            }
+        }
+        out.add(Arguments.of(3, 4097));
+        return out.stream();
+    }
+
+    // ---- gemm ----
+
+    static Stream<Arguments> gemmCases() {
+        int[][] mnk = {{1, 1, 1}, {7, 93, 144}, {93, 7, 4097}, {144, 144, 93}, {4097, 7, 7}, {1, 4097, 93},
+                {64, 64, 64}, {129, 65, 257}, {33, 1, 144}};
+        List<Arguments> out = new ArrayList<>();
+        for (int[] s : mnk) {
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    out.add(Arguments.of(s[0], s[1], s[2], ta, tb));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("gemmCases")
+    void gemmMatchesReference(int m, int n, int k, boolean ta, boolean tb) {
+        Random r = new Random(m * 1000003L + n * 1009L + k + (ta ? 7 : 0) + (tb ? 13 : 0));
+        int aRows = ta ? k : m;
+        int aCols = ta ? m : k;
+        int bRows = tb ? n : k;
+        int bCols = tb ? k : n;
+        float[] a = random(r, aRows * aCols, 1);
+        float[] b = random(r, bRows * bCols, 1);
+        float[] c = random(r, m * n, 1);
+        checkGemm(ta, tb, 1.0f, a, aRows, aCols, b, bRows, bCols, 0f, c, m, n, k);
+        checkGemm(ta, tb, -0.75f, a, aRows, aCols, b, bRows, bCols, 1.5f, c, m, n, k);
+    }
+
+    private void checkGemm(boolean ta, boolean tb, float alpha, float[] a, int aRows, int aCols, float[] b,
+                           int bRows, int bCols, float beta, float[] c, int m, int n, int k) {
+        double[] bound = new double[m * n];
+        double[] expected = Reference.gemm(ta, tb, alpha, a, aRows, aCols, b, bRows, bCols, beta, c, bound);
+        double u = backend.precision().unitRoundoff();
+        double[] tol = new double[m * n];
+        for (int i = 0; i < tol.length; i++) {
+            tol[i] = (4 * u * Math.sqrt(k) + 4 * U) * bound[i] + 1e-30;
+        }
+        float[] cIn = c.clone();
+        if (beta == 0f) {
+            java.util.Arrays.fill(cIn, Float.NaN); // beta = 0 must ignore C entirely
+        }
+        try (Tensor A = backend.upload(a, aRows, aCols); Tensor B = backend.upload(b, bRows, bCols);
+             Tensor C = backend.upload(cIn, m, n)) {
+            backend.gemm(ta, tb, alpha, A, B, beta, C);
+            Compare.assertClose("gemm " + m + "x" + n + "x" + k + " alpha=" + alpha + " beta=" + beta, C.toArray(),
+                    expected, tol, n);
+        }
+    }
+
+    @Test
+    void gemmRejectsMismatchedShapesWithBoth() {
+        try (Tensor a = backend.allocate(3, 4); Tensor b = backend.allocate(5, 6); Tensor c = backend.allocate(3, 6)) {
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+                    () -> backend.gemm(false, false, 1, a, b, 0, c));
+            assertArrayEquals(new int[] {3, 4}, e.expected());
+            assertArrayEquals(new int[] {5, 6}, e.actual());
+        }
+        try (Tensor a = backend.allocate(3, 4); Tensor b = backend.allocate(4, 6); Tensor c = backend.allocate(3, 5)) {
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+                    () -> backend.gemm(false, false, 1, a, b, 0, c));
+            assertArrayEquals(new int[] {3, 6}, e.expected());
+            assertArrayEquals(new int[] {3, 5}, e.actual());
+        }
+    }
+
+    // ---- bias, column sums ----
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void addRowVectorAndColumnSums(int rows, int cols) {
+        Random r = new Random(rows * 7L + cols);
+        float[] x = random(r, rows * cols, 2);
+        float[] bias = random(r, cols, 2);
+        double[] expected = new double[rows * cols];
+        double[] sums = new double[cols];
+        double[] sumBound = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                expected[i * cols + j] = (double) x[i * cols + j] + bias[j];
+                sums[j] += x[i * cols + j];
+                sumBound[j] += Math.abs(x[i * cols + j]);
+            }
+        }
+        double[] sumTol = new double[cols];
+        for (int j = 0; j < cols; j++) {
+            sumTol[j] = 4 * U * Math.sqrt(rows) * sumBound[j] + 2 * U * Math.abs(sums[j]) + 1e-30;
+        }
+        try (Tensor X = backend.upload(x, rows, cols); Tensor B = backend.upload(bias, 1, cols);
+             Tensor S = backend.allocate(1, cols)) {
+            backend.columnSums(X, S);
+            Compare.assertClose("columnSums", S.toArray(), sums, sumTol, cols);
+            backend.addRowVector(X, B);
+            Compare.assertClose("addRowVector", X.toArray(), expected, U, 0, cols);
+        }
+    }
+
+    // ---- activations ----
+
+    /** Ordinary values, extremes (±90, ±1e4, ±1e30) and exact zeros. */
+    protected static float[] activationInputs(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = random(r, n, 6);
+        float[] extremes = {0f, -0f, 90f, -90f, 1e4f, -1e4f, 1e30f, -1e30f, 1e-8f, -1e-8f, 20f, -20f};
+        for (int i = 0; i < Math.min(n, extremes.length); i++) {
+            x[(int) ((i * 2654435761L) % n)] = extremes[i];
+        }
+        return x;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void activationForwardAndBackward(Activation f) {
+        for (int rows : new int[] {1, 7, 93, 4097}) {
+            int cols = rows == 4097 ? 3 : 13;
+            int n = rows * cols;
+            float[] z = activationInputs(n, rows + f.ordinal());
+            if (f == Activation.EXP) {
+                for (int i = 0; i < n; i++) {
+                    if (Math.abs(z[i]) > 80 && Math.abs(z[i]) < 1e3) {
+                        z[i] = Math.signum(z[i]) * 80; // e^90 overflows float32: tested separately below
+                    }
+                }
+            }
+            float[] dy = random(new Random(rows), n, 1);
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                y[i] = (float) Reference.activation(f, z[i]); // the backward is defined on the stored float output
+            }
+            try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols);
+                 Tensor DY = backend.upload(dy, rows, cols); Tensor DZ = backend.allocate(rows, cols)) {
+                backend.activationForward(f, Z, Y);
+                float[] got = Y.toArray();
+                Compare.assertClose(f + " forward", got, y, elementwiseRel(), 1e-30, cols);
+                double[] dz = new double[n];
+                for (int i = 0; i < n; i++) {
+                    dz[i] = dy[i] * Reference.derivativeFromOutput(f, got[i]);
+                }
+                backend.activationBackward(f, Y, DY, DZ);
+                Compare.assertClose(f + " backward", DZ.toArray(), dz, 4 * U, 1e-30, cols);
+                // in place: y may be z, dz may be dy
+                backend.activationForward(f, Z, Z);
+                assertArrayEquals(got, Z.toArray(), f + " forward in place");
+                backend.activationBackward(f, Y, DY, DY);
+                assertArrayEquals(DZ.toArray(), DY.toArray(), f + " backward in place");
+            }
+        }
+    }
+
+    @Test
+    void activationsNeverProduceNaNAtExtremes() {
+        float[] z = {90f, -90f, 1e4f, -1e4f, 1e30f, -1e30f, Float.MAX_VALUE, -Float.MAX_VALUE};
+        for (Activation f : Activation.values()) {
+            try (Tensor Z = backend.upload(z, 1, z.length); Tensor Y = backend.allocate(1, z.length)) {
+                backend.activationForward(f, Z, Y);
+                float[] y = Y.toArray();
+                for (int i = 0; i < y.length; i++) {
+                    assertTrue(!Float.isNaN(y[i]), f + "(" + z[i] + ") is NaN");
+                    if (f == Activation.SIGMOID) {
+                        assertEquals(z[i] > 0 ? 1f : 0f, y[i], 1e-30f, "sigmoid(" + z[i] + ")");
+                    }
+                    if (f == Activation.TANH) {
+                        assertEquals(z[i] > 0 ? 1f : -1f, y[i], 0f, "tanh(" + z[i] + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- softmax ----
+
+    @Test
+    void softmaxRowsMatchesReferenceIncludingExtremesAndEqualRows() {
+        for (int cols : new int[] {1, 2, 7, 93, 144, 4097}) {
+            int rows = cols == 4097 ? 5 : 37;
+            float[] z = random(new Random(cols), rows * cols, 8);
+            for (int j = 0; j < cols; j++) {
+                z[j] = 3.25f;                                     // a row of equal values
+                z[cols + j] = j % 2 == 0 ? 1e4f : -1e4f;          // huge logits
+                z[2 * cols + j] = j == cols / 2 ? 90f : -90f;     // one dominant
+                z[3 * cols + j] = j == 0 ? 1e30f : -1e30f;
+            }
+            double[] expected = Reference.softmax(z, rows, cols);
+            try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols)) {
+                backend.softmaxRows(Z, Y);
+                Compare.assertClose("softmax cols=" + cols, Y.toArray(), expected, 8 * U * Math.sqrt(cols) + 8 * U,
+                        1e-30, cols);
+                backend.softmaxRows(Z, Z);
+                assertArrayEquals(Y.toArray(), Z.toArray(), "softmax in place");
+            }
+        }
+    }
+
+    // ---- losses ----
+
+    @ParameterizedTest
+    @EnumSource(Loss.class)
+    void lossAndGradientMatchReference(Loss loss) {
+        for (int[] shape : new int[][] {{1, 1}, {7, 3}, {93, 10}, {144, 1}, {5, 4097}, {4097, 2}}) {
+            int rows = shape[0];
+            int cols = loss == Loss.SOFTMAX_CROSS_ENTROPY && shape[1] == 1 ? 2 : shape[1];
+            checkLoss(loss, rows, cols, false);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Loss.class, names = {"SIGMOID_BINARY_CROSS_ENTROPY", "SOFTMAX_CROSS_ENTROPY"})
+    void classificationLossesAreFiniteAndCorrectAtExtremeLogits(Loss loss) {
+        checkLoss(loss, 16, 6, true);
+    }
+
+    private void checkLoss(Loss loss, int rows, int cols, boolean extreme) {
+        Random r = new Random(rows * 131L + cols + loss.ordinal());
+        int n = rows * cols;
+        float[] z = random(r, n, loss == Loss.POISSON ? 3 : 6);
+        if (extreme) {
+            float[] ext = {90f, -90f, 1e4f, -1e4f, 1e30f, -1e30f};
+            for (int i = 0; i < n; i++) {
+                z[i] = ext[(i + i / cols) % ext.length];
+            }
+            for (int j = 0; j < cols; j++) {
+                z[j] = 7f; // a row of equal values
+            }
+        }
+        float[] t;
+        if (loss.targetsAreClassIndices()) {
+            t = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                t[i] = r.nextInt(cols);
+            }
+        } else {
+            t = new float[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = switch (loss) {
+                    case SIGMOID_BINARY_CROSS_ENTROPY -> r.nextBoolean() ? 1f : (i % 5 == 0 ? 0.25f : 0f);
+                    case POISSON -> r.nextInt(6);
+                    default -> (float) r.nextGaussian();
+                };
+            }
+        }
+        float scale = 1f / rows;
+        double[] rowLoss = new double[rows];
+        double[] rowTol = new double[rows];
+        double[] grad = new double[n];
+        for (int i = 0; i < rows; i++) {
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                int c = (int) t[i];
+                rowLoss[i] = Reference.softmaxCrossEntropyRow(z, i * cols, cols, c);
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < cols; j++) {
+                    max = Math.max(max, Math.abs(z[i * cols + j]));
+                }
+                rowTol[i] = 16 * U * (Math.abs(rowLoss[i]) + max + Math.log(cols)) + 1e-30;
+                double[] p = Reference.softmax(java.util.Arrays.copyOfRange(z, i * cols, (i + 1) * cols), 1, cols);
+                for (int j = 0; j < cols; j++) {
+                    grad[i * cols + j] = scale * (p[j] - (j == c ? 1 : 0));
+                }
+            } else {
+                double bound = 0;
+                for (int j = 0; j < cols; j++) {
+                    double zz = z[i * cols + j];
+                    double tt = t[i * cols + j];
+                    double v = Reference.loss(loss, zz, tt);
+                    rowLoss[i] += v;
+                    bound += Math.abs(v) + Math.abs(zz * tt) + Math.abs(Reference.outputOf(loss, zz));
+                    grad[i * cols + j] = scale * (Reference.outputOf(loss, zz) - tt);
+                }
+                rowTol[i] = 8 * U * Math.sqrt(cols) * bound + 1e-30;
+            }
+        }
+        try (Tensor Z = backend.upload(z, rows, cols);
+             Tensor T = backend.upload(t, rows, loss.targetsAreClassIndices() ? 1 : cols);
+             Tensor G = backend.allocate(rows, cols); Tensor L = backend.allocate(rows, 1)) {
+            backend.lossForwardBackward(loss, Z, T, G, L, scale);
+            float[] l = L.toArray();
+            float[] g = G.toArray();
+            for (int i = 0; i < l.length; i++) {
+                assertTrue(Float.isFinite(l[i]), loss + " row " + i + " loss is " + l[i]);
+            }
+            for (int i = 0; i < g.length; i++) {
+                assertTrue(Float.isFinite(g[i]), loss + " gradient " + i + " is " + g[i]);
+            }
+            Compare.assertClose(loss + " row losses " + rows + "x" + cols, l, rowLoss, rowTol, 1);
+            Compare.assertClose(loss + " gradient " + rows + "x" + cols, g, grad, 16 * U, 4 * U * scale, cols);
+            // the loss without a gradient
+            backend.fill(L, 0f);
+            backend.lossForwardBackward(loss, Z, T, null, L, scale);
+            assertArrayEquals(l, L.toArray(), loss + " loss without gradient");
+        }
+    }
+
+    @Test
+    void lossRejectsTargetsOfTheWrongShape() {
+        try (Tensor z = backend.allocate(4, 3); Tensor t = backend.allocate(4, 2); Tensor l = backend.allocate(4, 1)) {
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
+                    () -> backend.lossForwardBackward(Loss.SQUARED_ERROR, z, t, null, l, 1f));
+            assertArrayEquals(new int[] {4, 3}, e.expected());
+            assertArrayEquals(new int[] {4, 2}, e.actual());
+        }
+    }
+
+    // ---- vector algebra ----
+
+    @ParameterizedTest
+    @MethodSource("shapes")
+    void axpyScaleDotNorm(int rows, int cols) {
+        Random r = new Random(rows * 3L + cols * 5L);
+        int n = rows * cols;
+        float[] x = random(r, n, 3);
+        float[] y = random(r, n, 3);
+        double[] axpy = new double[n];
+        double[] scaled = new double[n];
+        double dot = 0;
+        double dotBound = 0;
+        double sq = 0;
+        for (int i = 0; i < n; i++) {
+            axpy[i] = -1.25 * x[i] + y[i];
+            scaled[i] = 0.5f * x[i];
+            dot += (double) x[i] * y[i];
+            dotBound += Math.abs((double) x[i] * y[i]);
+            sq += (double) x[i] * x[i];
+        }
+        try (Tensor X = backend.upload(x, rows, cols); Tensor Y = backend.upload(y, rows, cols)) {
+            double d = backend.dot(X, Y);
+            assertEquals(dot, d, 4 * U * Math.sqrt(n) * dotBound + 1e-30, "dot");
+            assertEquals(Math.sqrt(sq), backend.norm2(X), 4 * U * Math.sqrt(n) * Math.sqrt(sq) + 1e-30, "norm2");
+            backend.axpy(-1.25f, X, Y);
+            Compare.assertClose("axpy", Y.toArray(), axpy, 2 * U, 2 * U * 4, cols);
+            backend.scale(0.5f, X);
+            Compare.assertClose("scale", X.toArray(), scaled, 0, 0, cols);
+        }
+    }
+
+    // ---- optimizer updates ----
+
+    @Test
+    void sgdUpdateMatchesReference() {
+        for (boolean nesterov : new boolean[] {false, true}) {
+            for (float momentum : new float[] {0f, 0.9f}) {
+                int rows = 93;
+                int cols = 7;
+                int n = rows * cols;
+                Random r = new Random(11);
+                float[] p = random(r, n, 1);
+                double[] pe = Compare.toDouble(p);
+                double[] ve = new double[n];
+                try (Tensor P = backend.upload(p, rows, cols); Tensor G = backend.allocate(rows, cols);
+                     Tensor V = backend.allocate(rows, cols)) {
+                    for (int step = 0; step < 3; step++) {
+                        float[] g = random(r, n, 1);
+                        backend.upload(g, 0, G);
+                        backend.sgdUpdate(P, G, momentum == 0 ? null : V, 0.1f, momentum, nesterov);
+                        for (int i = 0; i < n; i++) {
+                            ve[i] = momentum * ve[i] + g[i];
+                            double s = momentum == 0 ? g[i] : (nesterov ? g[i] + momentum * ve[i] : ve[i]);
+                            pe[i] -= 0.1 * s;
+                        }
+                    }
+                    Compare.assertClose("sgd momentum=" + momentum + " nesterov=" + nesterov, P.toArray(), pe,
+                            16 * U, 16 * U, cols);
+                }
+            }
+        }
+    }
+
+    @Test
+    void adamUpdateMatchesReference() {
+        for (float wd : new float[] {0f, 0.01f}) {
+            int rows = 144;
+            int cols = 7;
+            int n = rows * cols;
+            Random r = new Random(5);
+            float[] p = random(r, n, 1);
+            double[] pe = Compare.toDouble(p);
+            double[] me = new double[n];
+            double[] vv = new double[n];
+            double lr = 1e-2;
+            double b1 = 0.9;
+            double b2 = 0.999;
+            double eps = 1e-8;
+            try (Tensor P = backend.upload(p, rows, cols); Tensor G = backend.allocate(rows, cols);
+                 Tensor M = backend.allocate(rows, cols); Tensor V = backend.allocate(rows, cols)) {
+                for (int step = 1; step <= 4; step++) {
+                    float[] g = random(r, n, 1);
+                    g[0] = 0f; // a zero gradient must not divide by zero
+                    backend.upload(g, 0, G);
+                    backend.adamUpdate(P, G, M, V, (float) lr, (float) b1, (float) b2, (float) eps, wd, step);
+                    for (int i = 0; i < n; i++) {
+                        pe[i] -= lr * wd * pe[i];
+                        me[i] = b1 * me[i] + (1 - b1) * g[i];
+                        vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
+                        double mh = me[i] / (1 - Math.pow(b1, step));
+                        double vh = vv[i] / (1 - Math.pow(b2, step));
+                        pe[i] -= lr * mh / (Math.sqrt(vh) + eps);
+                    }
+                }
+                Compare.assertClose("adam wd=" + wd, P.toArray(), pe, 64 * U, 1e-6, cols);
+            }
+        }
+    }
+
+    // ---- ownership ----
+
+    @Test
+    void closedTensorsAreRejected() {
+        Tensor t = backend.allocate(2, 2);
+        t.close();
+        t.close(); // harmless
+        assertTrue(t.isClosed());
+        try (Tensor u = backend.allocate(2, 2)) {
+            assertThrows(IllegalStateException.class, () -> backend.copy(t, u));
+        }
+    }
+
+    @Test
+    void supportsFp32() {
+        assertTrue(backend.supportedPrecisions().contains(Precision.FP32));
+        backend.setPrecision(Precision.FP32);
+        assertEquals(Precision.FP32, backend.precision());
+    }
+}
