@@ -1,0 +1,54 @@
+package io.logitnet.model;
+
+import io.logitnet.backend.Loss;
+import io.logitnet.data.Dataset;
+import io.logitnet.nn.Architecture;
+import io.logitnet.nn.Init;
+import io.logitnet.train.History;
+import io.logitnet.train.OptimizerSpec;
+import io.logitnet.train.TrainConfig;
+
+import java.util.List;
+
+/**
+ * A generalized linear model: a network with no hidden layer whose output activation is the inverse link.
+ * Trained by full-batch L-BFGS from zero weights by default (the objective is convex, so the answer does not
+ * depend on the start).
+ *
+ * @param <M> the concrete model
+ */
+public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
+    private List<String> featureNames;
+
+    protected Glm() {
+        super(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()).withMaxIterations(1000).withTolerance(1e-6));
+    }
+
+    protected abstract Loss loss();
+
+    /** Output units: 1, or K for softmax. */
+    protected abstract int outputs(Dataset data);
+
+    protected History fitGlm(Dataset data) {
+        featureNames = data.featureNames();
+        return train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
+                false);
+    }
+
+    /** Installs fitted parameters: weights {@code [outputs, features]} row-major and intercepts {@code [outputs]}. */
+    protected void install(float[] weights, float[] intercepts, int features, List<String> names) {
+        int outs = intercepts.length;
+        setParameters(new Architecture(List.of(features, outs), List.of(), loss()), List.of(weights),
+                List.of(intercepts));
+        featureNames = names == null ? Dataset.defaultNames(features) : List.copyOf(names);
+    }
+
+    /** Names of the features (x1, x2, ... unless the data set named them). */
+    public List<String> featureNames() {
+        requireFitted();
+        return featureNames;
+    }
+
+    /** The fitted equation, with the link on the left and the linear predictor on the right. */
+    public abstract String equation();
+}

@@ -1,0 +1,208 @@
+package io.logitnet.model;
+
+import io.logitnet.backend.Activation;
+import io.logitnet.backend.Loss;
+import io.logitnet.data.Dataset;
+import io.logitnet.nn.Architecture;
+import io.logitnet.nn.Init;
+import io.logitnet.train.History;
+import io.logitnet.train.TrainConfig;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A multilayer perceptron: hidden layers that learn features, then a logistic (2 classes), softmax (K classes) or
+ * linear (regression) output layer on those features. {@link #hiddenFeatures} gives the learned features and
+ * {@link #outputLayer()} the output layer as the GLM it is.
+ */
+public final class Mlp extends NetworkModel<Mlp> implements Classifier {
+    private final boolean classifier;
+    private final List<Integer> hidden;
+    private Activation activation = Activation.RELU;
+    private Init init = Init.AUTO;
+    private boolean allowSymmetric;
+    private int classes;
+    private List<String> featureNames;
+
+    private Mlp(boolean classifier, int... hidden) {
+        super(TrainConfig.defaults());
+        if (hidden.length == 0) {
+            throw new IllegalArgumentException("an MLP needs at least one hidden layer (use a GLM for none)");
+        }
+        for (int h : hidden) {
+            if (h <= 0) {
+                throw new IllegalArgumentException("hidden layer widths must be positive: " + Arrays.toString(hidden));
+            }
+        }
+        this.classifier = classifier;
+        this.hidden = Arrays.stream(hidden).boxed().toList();
+    }
+
+    /** A classifier with these hidden layer widths (relu by default). */
+    public static Mlp classifier(int... hidden) {
+        return new Mlp(true, hidden);
+    }
+
+    /** A regressor (identity output, squared error) with these hidden layer widths. */
+    public static Mlp regressor(int... hidden) {
+        return new Mlp(false, hidden);
+    }
+
+    /** The activation of every hidden layer. */
+    public Mlp activation(Activation a) {
+        this.activation = a;
+        return this;
+    }
+
+    /**
+     * The weight initialization. A symmetric one (zeros, constant) is refused for hidden layers unless
+     * {@code allowSymmetric}, because every hidden unit would stay identical.
+     */
+    public Mlp init(Init i, boolean allowSymmetric) {
+        this.init = i;
+        this.allowSymmetric = allowSymmetric;
+        return this;
+    }
+
+    public Mlp classes(int k) {
+        this.classes = k;
+        return this;
+    }
+
+    public boolean isClassifier() {
+        return classifier;
+    }
+
+    public History fit(float[][] x, int[] y) {
+        return fit(Dataset.of(x, y));
+    }
+
+    public History fit(float[][] x, float[] y) {
+        return fit(Dataset.of(x, y));
+    }
+
+    /** Classifier: targets are class indices; regressor: targets are values. */
+    public History fit(Dataset data) {
+        featureNames = data.featureNames();
+        Loss loss;
+        int out;
+        if (classifier) {
+            classes = Labels.check(data.y(), classes, "an MLP classifier");
+            loss = classes == 2 ? Loss.SIGMOID_BINARY_CROSS_ENTROPY : Loss.SOFTMAX_CROSS_ENTROPY;
+            out = classes == 2 ? 1 : classes;
+        } else {
+            loss = Loss.SQUARED_ERROR;
+            out = data.targetCols();
+        }
+        List<Integer> sizes = new ArrayList<>();
+        sizes.add(data.cols());
+        sizes.addAll(hidden);
+        sizes.add(out);
+        Architecture arch = new Architecture(sizes, java.util.Collections.nCopies(hidden.size(), activation), loss);
+        return train(arch, data, init, allowSymmetric);
+    }
+
+    /** Installs parameters (e.g. from a checkpoint). */
+    public static Mlp of(Architecture arch, List<float[]> weights, List<float[]> biases, int classes,
+                         List<String> featureNames) {
+        int[] h = arch.sizes().subList(1, arch.sizes().size() - 1).stream().mapToInt(Integer::intValue).toArray();
+        Mlp m = new Mlp(arch.loss() != Loss.SQUARED_ERROR, h);
+        m.activation = arch.hiddenActivations().get(0);
+        m.classes = classes;
+        m.setParameters(arch, weights, biases);
+        m.featureNames = featureNames == null ? Dataset.defaultNames(arch.inputs()) : List.copyOf(featureNames);
+        return m;
+    }
+
+    public List<String> featureNames() {
+        requireFitted();
+        return featureNames;
+    }
+
+    @Override
+    public float[][] predictProba(float[][] x) {
+        requireClassifier();
+        float[] raw = predictRaw(features(x), x.length);
+        if (classes == 2) {
+            float[][] out = new float[x.length][2];
+            for (int i = 0; i < x.length; i++) {
+                out[i][0] = 1f - raw[i];
+                out[i][1] = raw[i];
+            }
+            return out;
+        }
+        return rows(raw, x.length, classes);
+    }
+
+    @Override
+    public int[] predict(float[][] x) {
+        requireClassifier();
+        float[][] p = predictProba(x);
+        int[] out = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = io.logitnet.train.Metrics.argmax(p[i], 0, p[i].length);
+        }
+        return out;
+    }
+
+    /** A regressor's predictions {@code [rows, outputs]}. */
+    public float[][] predictValues(float[][] x) {
+        if (classifier) {
+            throw new IllegalStateException("predictValues is for regressors; use predict/predictProba");
+        }
+        return rows(predictRaw(features(x), x.length), x.length, architecture().outputs());
+    }
+
+    @Override
+    public int classCount() {
+        requireClassifier();
+        return classes;
+    }
+
+    /**
+     * The learned features: the outputs of hidden layer {@code layer} (0-based) for each row of x.
+     *
+     * @return {@code [rows, width of that layer]}
+     */
+    public float[][] hiddenFeatures(int layer, float[][] x) {
+        requireFitted();
+        if (layer < 0 || layer >= hidden.size()) {
+            throw new IllegalArgumentException("hidden layer " + layer + " does not exist: this MLP has "
+                    + hidden.size() + " (0.." + (hidden.size() - 1) + ")");
+        }
+        return rows(hidden(features(x), x.length, layer), x.length, hidden.get(layer));
+    }
+
+    /**
+     * The output layer as a GLM over the last hidden layer's features: a {@link LogisticRegression} (2 classes),
+     * a {@link SoftmaxRegression} (K classes) or a {@link LinearRegression}. Applied to
+     * {@code hiddenFeatures(last, x)} it predicts exactly what this network predicts.
+     */
+    public Glm<?> outputLayer() {
+        requireFitted();
+        int last = architecture.layerCount() - 1;
+        float[] w = weight(last);
+        float[] b = bias(last);
+        int width = hidden.get(hidden.size() - 1);
+        List<String> names = java.util.stream.IntStream.rangeClosed(1, width).mapToObj(i -> "h" + i).toList();
+        if (!classifier) {
+            if (b.length != 1) {
+                throw new IllegalStateException("outputLayer as a LinearRegression needs a single output, not "
+                        + b.length);
+            }
+            return LinearRegression.of(w, b[0], names);
+        }
+        if (classes == 2) {
+            return LogisticRegression.of(w, b[0], names);
+        }
+        return SoftmaxRegression.of(w, b, width, names);
+    }
+
+    private void requireClassifier() {
+        if (!classifier) {
+            throw new IllegalStateException("this MLP is a regressor; use predictValues");
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.logitnet.model;
+
+import io.logitnet.InvalidDataException;
+import io.logitnet.backend.Loss;
+import io.logitnet.data.Dataset;
+import io.logitnet.train.History;
+
+import java.util.List;
+
+/**
+ * Poisson regression for counts: {@code log E[y|x] = b + w·x}; exp output, Poisson negative log-likelihood.
+ */
+public final class PoissonRegression extends Glm<PoissonRegression> {
+
+    public static PoissonRegression of(float[] coefficients, float intercept, List<String> featureNames) {
+        PoissonRegression m = new PoissonRegression();
+        m.install(coefficients.clone(), new float[] {intercept}, coefficients.length, featureNames);
+        return m;
+    }
+
+    @Override
+    protected Loss loss() {
+        return Loss.POISSON;
+    }
+
+    @Override
+    protected int outputs(Dataset data) {
+        return 1;
+    }
+
+    public History fit(float[][] x, float[] counts) {
+        return fit(Dataset.of(x, counts));
+    }
+
+    public History fit(Dataset data) {
+        for (int i = 0; i < data.y().length; i++) {
+            if (data.y()[i] < 0) {
+                throw new InvalidDataException("counts", i + 1, 0, String.valueOf(data.y()[i]),
+                        "Poisson regression needs counts >= 0");
+            }
+        }
+        return fitGlm(data);
+    }
+
+    /** The expected count E[y|x] of each row. */
+    public float[] predict(float[][] x) {
+        return predictRaw(features(x), x.length);
+    }
+
+    public float[] coefficients() {
+        return weight(0);
+    }
+
+    public float intercept() {
+        return bias(0)[0];
+    }
+
+    @Override
+    public String equation() {
+        return "log(μ) = " + linearPredictor(intercept(), coefficients(), featureNames());
+    }
+}

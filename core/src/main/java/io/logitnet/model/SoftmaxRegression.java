@@ -1,0 +1,94 @@
+package io.logitnet.model;
+
+import io.logitnet.backend.Loss;
+import io.logitnet.data.Dataset;
+import io.logitnet.train.History;
+
+import java.util.List;
+
+/**
+ * Multinomial logistic regression: {@code P(y=k|x) = softmax(b + W·x)_k}, the multi-class form of logistic
+ * regression; a network with no hidden layer and a softmax output.
+ */
+public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements Classifier {
+    private int classes;
+
+    /** A softmax regression with the given parameters: weights {@code [K, d]} row-major, intercepts {@code [K]}. */
+    public static SoftmaxRegression of(float[] weights, float[] intercepts, int features, List<String> featureNames) {
+        SoftmaxRegression m = new SoftmaxRegression();
+        m.classes = intercepts.length;
+        m.install(weights.clone(), intercepts.clone(), features, featureNames);
+        return m;
+    }
+
+    /** Fixes the class count (otherwise the largest label + 1). */
+    public SoftmaxRegression classes(int k) {
+        this.classes = k;
+        return this;
+    }
+
+    @Override
+    protected Loss loss() {
+        return Loss.SOFTMAX_CROSS_ENTROPY;
+    }
+
+    @Override
+    protected int outputs(Dataset data) {
+        return classes;
+    }
+
+    public History fit(float[][] x, int[] y) {
+        return fit(Dataset.of(x, y));
+    }
+
+    /** Fits on a data set whose targets are class indices 0..K-1. */
+    public History fit(Dataset data) {
+        classes = Labels.check(data.y(), classes, "softmax regression");
+        return fitGlm(data);
+    }
+
+    @Override
+    public float[][] predictProba(float[][] x) {
+        return rows(predictRaw(features(x), x.length), x.length, classes);
+    }
+
+    @Override
+    public int[] predict(float[][] x) {
+        float[] p = predictRaw(features(x), x.length);
+        int[] out = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = io.logitnet.train.Metrics.argmax(p, i * classes, classes);
+        }
+        return out;
+    }
+
+    @Override
+    public int classCount() {
+        requireFitted();
+        return classes;
+    }
+
+    /** W: {@code [K][d]}. */
+    public float[][] coefficients() {
+        return rows(weight(0), classes, architecture().inputs());
+    }
+
+    /** b: {@code [K]}. */
+    public float[] intercepts() {
+        return bias(0);
+    }
+
+    @Override
+    public String equation() {
+        float[][] w = coefficients();
+        float[] b = intercepts();
+        StringBuilder sb = new StringBuilder("P(y=k|x) = softmax(s)_k with\n");
+        for (int k = 0; k < classes; k++) {
+            sb.append("  s_").append(k).append(" = ").append(linearPredictor(b[k], w[k], featureNames()));
+            if (k + 1 < classes) {
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,340 @@
+package io.logitnet.train;
+
+import io.logitnet.LogitNetException;
+import io.logitnet.backend.Backend;
+import io.logitnet.backend.Tensor;
+import io.logitnet.data.Dataset;
+import io.logitnet.nn.Network;
+import io.logitnet.optim.Lbfgs;
+import io.logitnet.optim.Optimizer;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Trains a {@link Network} on a {@link Dataset}: seeded shuffling, mini-batches (or full batch for L-BFGS), a
+ * validation split, metrics, early stopping on the validation loss, progress through a {@link TrainingListener},
+ * and a {@link TrainingState} after every epoch from which training resumes bit-identically.
+ */
+public final class Trainer {
+    /** Rows per chunk of a full-batch pass. */
+    private static final int FULL_BATCH_CHUNK = 16384;
+
+    private final TrainConfig config;
+    private final TrainingListener listener;
+
+    public Trainer(TrainConfig config, TrainingListener listener) {
+        this.config = config;
+        this.listener = listener == null ? TrainingListener.NONE : listener;
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    /** The training and validation parts of {@code data} under this config's seed and split. */
+    public Dataset[] split(Dataset data) {
+        if (config.validationSplit() == 0) {
+            return new Dataset[] {data, null};
+        }
+        int nVal = (int) Math.round(data.rows() * config.validationSplit());
+        if (nVal < 1 || nVal >= data.rows()) {
+            throw new IllegalArgumentException("validation split " + config.validationSplit() + " of " + data.rows()
+                    + " rows leaves " + nVal + " for validation and " + (data.rows() - nVal) + " for training");
+        }
+        int[] perm = Dataset.permutation(data.rows(), new Random(config.seed()));
+        int[] train = java.util.Arrays.copyOfRange(perm, 0, data.rows() - nVal);
+        int[] val = java.util.Arrays.copyOfRange(perm, data.rows() - nVal, data.rows());
+        return new Dataset[] {data.subset(train), data.subset(val)};
+    }
+
+    /** Trains from scratch. */
+    public History fit(Network net, Dataset data) {
+        return fit(net, data, null, null);
+    }
+
+    /**
+     * Trains, resuming from {@code resume} when it is not null, and hands a {@link TrainingState} to
+     * {@code afterEpoch} after every epoch (for checkpoints).
+     */
+    public History fit(Network net, Dataset data, TrainingState resume, Consumer<TrainingState> afterEpoch) {
+        net.setL2(config.l2());
+        checkTargets(net, data);
+        Dataset[] parts = split(data);
+        if (config.optimizer().fullBatch()) {
+            return fitFullBatch(net, parts[0], parts[1]);
+        }
+        return fitMiniBatch(net, parts[0], parts[1], resume, afterEpoch);
+    }
+
+    private static void checkTargets(Network net, Dataset data) {
+        int out = net.architecture().outputs();
+        int expected = net.architecture().loss().targetsAreClassIndices() ? 1 : out;
+        if (data.targetCols() != expected) {
+            throw new io.logitnet.ShapeMismatchException("targets", new int[] {data.rows(), expected},
+                    new int[] {data.rows(), data.targetCols()});
+        }
+        if (data.cols() != net.architecture().inputs()) {
+            throw new io.logitnet.ShapeMismatchException("features", new int[] {data.rows(),
+                    net.architecture().inputs()}, new int[] {data.rows(), data.cols()});
+        }
+    }
+
+    // ---- mini-batch ----
+
+    private History fitMiniBatch(Network net, Dataset train, Dataset val, TrainingState resume,
+                                 Consumer<TrainingState> afterEpoch) {
+        Backend b = net.backend();
+        int n = train.rows();
+        int batch = config.effectiveBatchSize(n);
+        int d = train.cols();
+        int tc = train.targetCols();
+        List<EpochResult> results = new ArrayList<>();
+        listener.started(net.architecture().describe() + ", " + config.optimizer().describe() + ", batch " + batch
+                + ", " + n + " training rows" + (val == null ? "" : ", " + val.rows() + " validation rows")
+                + ", backend " + b.name(), config.epochs());
+        float[] hostX = new float[batch * d];
+        float[] hostY = new float[batch * tc];
+        int rem = n % batch;
+        try (Optimizer opt = config.optimizer().create();
+             Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
+             Tensor xr = rem == 0 ? null : b.allocate(rem, d); Tensor yr = rem == 0 ? null : b.allocate(rem, tc);
+             Tensor lossSum = b.allocate(1, 1)) {
+            int startEpoch = 0;
+            double best = Double.POSITIVE_INFINITY;
+            int bestEpoch = 0;
+            int sinceBest = 0;
+            List<float[]> bestParams = null;
+            if (resume != null) {
+                startEpoch = resume.epochsDone();
+                opt.importState(net.parameters(), resume.optimizerState(), resume.optimizerSteps());
+                best = resume.bestValue();
+                bestEpoch = resume.bestEpoch();
+                sinceBest = resume.sinceBest();
+                bestParams = resume.bestParameters();
+                results.addAll(resume.history());
+            }
+            String stop = "completed " + config.epochs() + " epochs";
+            boolean converged = false;
+            for (int epoch = startEpoch + 1; epoch <= config.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                int[] perm = Dataset.permutation(n, epochRandom(config.seed(), epoch));
+                b.fill(lossSum, 0f);
+                for (int start = 0; start < n; start += batch) {
+                    int rows = Math.min(batch, n - start);
+                    Tensor x = rows == batch ? xb : xr;
+                    Tensor y = rows == batch ? yb : yr;
+                    for (int i = 0; i < rows; i++) {
+                        int r = perm[start + i];
+                        System.arraycopy(train.x(), r * d, hostX, i * d, d);
+                        System.arraycopy(train.y(), r * tc, hostY, i * tc, tc);
+                    }
+                    b.upload(hostX, 0, x);
+                    b.upload(hostY, 0, y);
+                    net.forwardBackward(x, y, lossSum);
+                    opt.step(net.parameters(), net.gradients());
+                }
+                double trainObjective = lossSum.toArray()[0] / n + net.penalty();
+                Evaluation eval = evaluate(net, val != null ? val : train, xb, yb, hostX, hostY);
+                double valLoss = val == null ? Double.NaN : eval.meanLoss;
+                EpochResult result = new EpochResult(epoch, trainObjective, valLoss, eval.metrics,
+                        (System.nanoTime() - t0) / 1e9);
+                results.add(result);
+                listener.epoch(result);
+                if (!Double.isFinite(trainObjective)) {
+                    stop = "diverged: the training objective is " + trainObjective + " at epoch " + epoch
+                            + " (lower the learning rate)";
+                    break;
+                }
+                double monitored = val != null ? valLoss : trainObjective;
+                if (monitored < best - config.minDelta()) {
+                    best = monitored;
+                    bestEpoch = epoch;
+                    sinceBest = 0;
+                    if (config.restoreBest() && config.patience() > 0 && val != null) {
+                        bestParams = net.parameterArrays();
+                    }
+                } else {
+                    sinceBest++;
+                }
+                boolean early = config.patience() > 0 && val != null && sinceBest >= config.patience();
+                if (afterEpoch != null) {
+                    afterEpoch.accept(new TrainingState(epoch, opt.steps(), opt.exportState(), best, bestEpoch,
+                            sinceBest, bestParams, results));
+                }
+                if (early) {
+                    stop = "early stopping: validation loss has not improved by " + config.minDelta() + " for "
+                            + config.patience() + " epochs (best " + best + " at epoch " + bestEpoch + ")";
+                    converged = true;
+                    break;
+                }
+            }
+            if (bestParams != null && config.restoreBest() && bestEpoch != results.get(results.size() - 1).epoch()) {
+                net.setParameterArrays(bestParams);
+                stop += "; restored the weights of epoch " + bestEpoch;
+            } else if (bestParams == null) {
+                bestEpoch = results.isEmpty() ? 0 : results.get(results.size() - 1).epoch();
+            }
+            History h = new History(results, bestEpoch, stop, converged);
+            listener.finished(h);
+            return h;
+        }
+    }
+
+    /** The shuffle of one epoch depends only on the seed and the epoch number, so a resumed run repeats it. */
+    static Random epochRandom(long seed, int epoch) {
+        return new Random(seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L);
+    }
+
+    private record Evaluation(double meanLoss, Map<String, Double> metrics) {
+    }
+
+    /** Mean loss on the device and metrics on the host, one forward pass, in the training batch's buffers. */
+    private Evaluation evaluate(Network net, Dataset data, Tensor xb, Tensor yb, float[] hostX, float[] hostY) {
+        Backend b = net.backend();
+        int batch = xb.rows();
+        int d = data.cols();
+        int tc = data.targetCols();
+        int out = net.architecture().outputs();
+        float[] logits = new float[data.rows() * out];
+        double lossTotal = 0;
+        try (Tensor lossSum = b.allocate(1, 1)) {
+            for (int start = 0; start < data.rows(); start += batch) {
+                int rows = Math.min(batch, data.rows() - start);
+                Tensor x = xb;
+                Tensor y = yb;
+                Tensor tmpX = null;
+                Tensor tmpY = null;
+                if (rows != batch) {
+                    tmpX = b.allocate(rows, d);
+                    tmpY = b.allocate(rows, tc);
+                    x = tmpX;
+                    y = tmpY;
+                }
+                try {
+                    System.arraycopy(data.x(), start * d, hostX, 0, rows * d);
+                    System.arraycopy(data.y(), start * tc, hostY, 0, rows * tc);
+                    b.upload(hostX, 0, x);
+                    b.upload(hostY, 0, y);
+                    b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
+                } finally {
+                    if (tmpX != null) {
+                        tmpX.close();
+                        tmpY.close();
+                    }
+                }
+            }
+            lossTotal = lossSum.toArray()[0];
+        }
+        double mean = lossTotal / data.rows();
+        return new Evaluation(mean, Metrics.compute(net.architecture().loss(), logits, data.y(), data.rows(), out,
+                mean));
+    }
+
+    // ---- full batch (L-BFGS) ----
+
+    private History fitFullBatch(Network net, Dataset train, Dataset val) {
+        Backend b = net.backend();
+        int n = train.rows();
+        List<Tensor[]> chunks = new ArrayList<>();
+        List<Tensor> accum = new ArrayList<>();
+        Lbfgs lbfgs = new Lbfgs(config.optimizer().lbfgsHistory(), config.maxIterations(), config.tolerance());
+        listener.started(net.architecture().describe() + ", " + config.optimizer().describe() + " full batch, "
+                + n + " training rows, tolerance " + config.tolerance() + ", backend " + b.name(),
+                config.maxIterations());
+        List<EpochResult> results = new ArrayList<>();
+        try (Tensor lossSum = b.allocate(1, 1)) {
+            for (int start = 0; start < n; start += FULL_BATCH_CHUNK) {
+                int rows = Math.min(FULL_BATCH_CHUNK, n - start);
+                Dataset part = train.range(start, start + rows);
+                chunks.add(new Tensor[] {b.upload(part.x(), rows, part.cols()),
+                        b.upload(part.y(), rows, part.targetCols())});
+            }
+            if (chunks.size() > 1) {
+                for (Tensor p : net.parameters()) {
+                    accum.add(b.allocate(p.rows(), p.cols()));
+                }
+            }
+            Lbfgs.Objective objective = () -> {
+                b.fill(lossSum, 0f);
+                if (chunks.size() == 1) {
+                    net.forwardBackward(chunks.get(0)[0], chunks.get(0)[1], lossSum);
+                } else {
+                    accum.forEach(t -> b.fill(t, 0f));
+                    for (Tensor[] c : chunks) {
+                        net.forwardBackward(c[0], c[1], lossSum);
+                        for (int i = 0; i < accum.size(); i++) {
+                            b.axpy((float) c[0].rows() / n, net.gradients().get(i), accum.get(i));
+                        }
+                    }
+                    for (int i = 0; i < accum.size(); i++) {
+                        b.copy(accum.get(i), net.gradients().get(i));
+                    }
+                }
+                return lossSum.toArray()[0] / n + net.penalty();
+            };
+            long[] t0 = {System.nanoTime()};
+            Lbfgs.Result r = lbfgs.minimize(net.parameters(), net.gradients(), objective, (it, f, g) -> {
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put("gradient_norm", g);
+                EpochResult e = new EpochResult(it, f, Double.NaN, m, (System.nanoTime() - t0[0]) / 1e9);
+                t0[0] = System.nanoTime();
+                results.add(e);
+                listener.epoch(e);
+            });
+            // final metrics on the validation split if there is one, else on the training data
+            Dataset evalSet = val != null ? val : train;
+            Map<String, Double> metrics = new HashMap<>(evaluateFull(net, evalSet));
+            metrics.put("gradient_norm", r.gradientNorm());
+            double valLoss = val != null ? metrics.get("mean_loss") : Double.NaN;
+            metrics.remove("mean_loss");
+            EpochResult fin = new EpochResult(r.iterations(), r.value(), valLoss, metrics, 0);
+            if (results.isEmpty()) {
+                results.add(fin);
+            } else {
+                results.set(results.size() - 1, fin);
+            }
+            if (!Double.isFinite(r.value())) {
+                throw new LogitNetException("L-BFGS diverged: " + r.stopReason());
+            }
+            History h = new History(results, r.iterations(), r.stopReason(), r.converged());
+            listener.finished(h);
+            return h;
+        } finally {
+            for (Tensor[] c : chunks) {
+                c[1].close();
+                c[0].close();
+            }
+            accum.forEach(Tensor::close);
+        }
+    }
+
+    /** Mean loss and metrics of a whole data set, in chunks. */
+    static Map<String, Double> evaluateFull(Network net, Dataset data) {
+        Backend b = net.backend();
+        int out = net.architecture().outputs();
+        float[] logits = new float[data.rows() * out];
+        double total;
+        try (Tensor lossSum = b.allocate(1, 1)) {
+            for (int start = 0; start < data.rows(); start += FULL_BATCH_CHUNK) {
+                int rows = Math.min(FULL_BATCH_CHUNK, data.rows() - start);
+                Dataset part = data.range(start, start + rows);
+                try (Tensor x = b.upload(part.x(), rows, part.cols());
+                     Tensor y = b.upload(part.y(), rows, part.targetCols())) {
+                    b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
+                }
+            }
+            total = lossSum.toArray()[0];
+        }
+        double mean = total / data.rows();
+        Map<String, Double> m = new LinkedHashMap<>(Metrics.compute(net.architecture().loss(), logits, data.y(),
+                data.rows(), out, mean));
+        m.put("mean_loss", mean);
+        return m;
+    }
+}
