@@ -1,0 +1,116 @@
+package io.logitnet.cuda;
+
+import io.logitnet.DeviceOutOfMemoryException;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The allocator's bookkeeping over a simulated device of fixed capacity. */
+class CachingAllocatorTest {
+    /** A block of the fake device. */
+    record Block(int id, long bytes) {
+    }
+
+    /** A device with {@code capacity} bytes that records every native allocation and free. */
+    static final class FakeDevice implements CachingAllocator.Memory<Block> {
+        final long capacity;
+        long used;
+        int allocations;
+        final List<Block> freed = new ArrayList<>();
+
+        FakeDevice(long capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        public Block allocate(long bytes) {
+            if (used + bytes > capacity) {
+                return null;
+            }
+            used += bytes;
+            return new Block(++allocations, bytes);
+        }
+
+        @Override
+        public void free(Block block) {
+            used -= block.bytes();
+            freed.add(block);
+        }
+
+        @Override
+        public long[] info() {
+            return new long[] {capacity - used, capacity};
+        }
+    }
+
+    @Test
+    void sizesAreRoundedToBuckets() {
+        assertEquals(512, CachingAllocator.roundUp(1));
+        assertEquals(512, CachingAllocator.roundUp(512));
+        assertEquals(1024, CachingAllocator.roundUp(513));
+        assertEquals(1 << 20, CachingAllocator.roundUp((1 << 20) - 3));
+        assertEquals(2 << 20, CachingAllocator.roundUp((1 << 20) + 1));
+        assertEquals(4 << 20, CachingAllocator.roundUp((2 << 20) + 1));
+    }
+
+    @Test
+    void freedBlocksAreReusedBySize() {
+        FakeDevice dev = new FakeDevice(1 << 20);
+        CachingAllocator<Block> alloc = new CachingAllocator<>(dev, "fake");
+        Block a = alloc.allocate(1000);
+        alloc.release(a, 1000);
+        assertEquals(1024, alloc.cachedBytes());
+        assertEquals(0, alloc.liveBytes());
+        Block b = alloc.allocate(1020); // same bucket: the cached block
+        assertSame(a, b);
+        assertEquals(1, dev.allocations);
+        assertEquals(1, alloc.hits());
+        Block c = alloc.allocate(4000); // another bucket: a new block
+        assertNotSame(a, c);
+        assertEquals(2, dev.allocations);
+        assertEquals(1024 + 4096, alloc.liveBytes());
+        alloc.release(b, 1020);
+        alloc.release(c, 4000);
+        alloc.close();
+        assertEquals(2, dev.freed.size());
+        assertEquals(0, dev.used);
+        assertEquals(0, alloc.cachedBytes());
+    }
+
+    @Test
+    void outOfMemoryEmptiesTheCacheAndRetries() {
+        FakeDevice dev = new FakeDevice(8192);
+        CachingAllocator<Block> alloc = new CachingAllocator<>(dev, "fake");
+        Block small = alloc.allocate(4096);
+        alloc.release(small, 4096); // cached: the device is half full of nothing
+        Block big = alloc.allocate(6000); // fails once, succeeds after the cache is emptied
+        assertEquals(6144, big.bytes());
+        assertEquals(List.of(small), dev.freed);
+        assertEquals(0, alloc.cachedBytes());
+    }
+
+    @Test
+    void outOfMemoryReportsRequestedFreeAndTotalAndStaysUsable() {
+        FakeDevice dev = new FakeDevice(8192);
+        CachingAllocator<Block> alloc = new CachingAllocator<>(dev, "fake device");
+        Block held = alloc.allocate(4096);
+        DeviceOutOfMemoryException e = assertThrows(DeviceOutOfMemoryException.class, () -> alloc.allocate(100_000));
+        assertEquals(100_000, e.requestedBytes());
+        assertEquals(4096, e.freeBytes());
+        assertEquals(8192, e.totalBytes());
+        assertEquals("fake device", e.device());
+        assertTrue(e.getMessage().contains("100,000"), e.getMessage());
+        Block again = alloc.allocate(4096); // still usable
+        assertEquals(4096, again.bytes());
+        alloc.release(held, 4096);
+        alloc.release(again, 4096);
+        assertEquals(8192, alloc.cachedBytes());
+    }
+}
