@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Compiles every kernels/src/main/cuda/*.cu into a fatbin under
 # kernels/src/main/resources/io/logitnet/kernels/cuda/ (SASS for sm_75, sm_80, sm_86, sm_89, sm_90 and PTX for
-# compute_90), and writes a .sha256 sidecar next to each image recording the SHA-256 of its source and the nvcc
-# flags. The images are committed, so a machine without nvcc builds the project; nothing runs nvcc at run time.
+# compute_90), plus a fallback <name>.cuda12.ptx for drivers older than CUDA 13 (PTX for compute_75 declared as
+# PTX ISA 8.0, the CUDA 12.0 level, and checked by ptxas at that level: a CUDA 12 driver cannot load images
+# made by CUDA 13's nvcc but JIT-compiles this), and writes a .sha256 sidecar next to each image recording the
+# SHA-256 of its source and the nvcc flags. The images are committed, so a machine without nvcc builds the
+# project; nothing runs nvcc at run time.
 #
 #   kernels/build-cuda.sh           regenerate every image (needs nvcc: $NVCC, /usr/local/bin/nvcc or on PATH)
 #   kernels/build-cuda.sh --check   fail if a source or the flags changed since its image was made; skipped
@@ -25,6 +28,8 @@ FLAGS="-O3 -std=c++17 -fatbin \
 -gencode arch=compute_90,code=sm_90 \
 -gencode arch=compute_90,code=compute_90"
 FLAGS="$(echo "$FLAGS" | tr -s ' ')"
+PTX_FLAGS="-O3 -std=c++17 -ptx -arch=compute_75"
+PTX_ISA="8.0" # the PTX ISA of CUDA 12.0, the oldest driver JCuda 12.6 supports
 
 find_nvcc() {
     if [[ -n "${NVCC:-}" && -x "${NVCC}" ]]; then
@@ -42,7 +47,8 @@ sidecar_for() { # the expected sidecar text for one source
     local src="$1"
     local sum
     sum="$(sha256sum "$src" | cut -d' ' -f1)"
-    printf 'source-sha256 %s %s\nflags %s\n' "$sum" "$(basename "$src")" "$FLAGS"
+    printf 'source-sha256 %s %s\nflags %s\nptx-flags %s (.version %s)\n' "$sum" "$(basename "$src")" "$FLAGS" \
+        "$PTX_FLAGS" "$PTX_ISA"
 }
 
 nvcc_bin="$(find_nvcc || true)"
@@ -65,9 +71,9 @@ if [[ "$mode" == "--check" ]]; then
         name="$(basename "$src" .cu)"
         image="$out_dir/$name.fatbin"
         side="$image.sha256"
-        if [[ ! -f "$image" || ! -f "$side" ]]; then
-            stale+=("$name.cu (no compiled image $image)")
-        elif [[ "$(sidecar_for "$src")" != "$(grep -E '^(source-sha256|flags) ' "$side")" ]]; then
+        if [[ ! -f "$image" || ! -f "$side" || ! -f "$out_dir/$name.cuda12.ptx" ]]; then
+            stale+=("$name.cu (no compiled image $image, $name.cuda12.ptx and sidecar)")
+        elif [[ "$(sidecar_for "$src")" != "$(grep -E '^(source-sha256|flags|ptx-flags) ' "$side")" ]]; then
             stale+=("$name.cu (source or nvcc flags changed since $name.fatbin was made)")
         fi
     done
@@ -97,6 +103,17 @@ for src in "${sources[@]}"; do
     # shellcheck disable=SC2086
     "$nvcc_bin" $FLAGS "$src" -o "$image.tmp"
     mv "$image.tmp" "$image"
+    ptx="$out_dir/$name.cuda12.ptx"
+    echo "nvcc $PTX_FLAGS $src -o $ptx (declared PTX ISA $PTX_ISA)"
+    # shellcheck disable=SC2086
+    "$nvcc_bin" $PTX_FLAGS "$src" -o "$ptx.tmp"
+    sed -i -E "s/^\.version [0-9]+\.[0-9]+\$/.version $PTX_ISA/" "$ptx.tmp"
+    grep -q "^\.version $PTX_ISA\$" "$ptx.tmp" || { echo "no .version line in $ptx.tmp" >&2; exit 1; }
+    # ptxas checks every instruction against the declared ISA level: the fallback is valid for a CUDA 12 driver.
+    "$(dirname "$nvcc_bin")/ptxas" -arch=sm_75 "$ptx.tmp" -o /dev/null 2>/dev/null \
+        || { [[ -x /usr/local/cuda/bin/ptxas ]] && /usr/local/cuda/bin/ptxas -arch=sm_75 "$ptx.tmp" -o /dev/null; } \
+        || { echo "ptxas rejects $ptx.tmp at PTX ISA $PTX_ISA" >&2; exit 1; }
+    mv "$ptx.tmp" "$ptx"
     { sidecar_for "$src"; printf 'nvcc %s\n' "$version"; } > "$image.sha256"
 done
 echo "done: $(ls -l "$out_dir" | tail -n +2 | wc -l) files in $out_dir"

@@ -54,6 +54,10 @@ public final class CudaBackend implements Backend {
     private static final int MAX_GRID = 1 << 16;
     private static final long STAGING_BYTES = 4L << 20;
     private static final int NO_BAD_ROW = Integer.MAX_VALUE;
+    /** Every kernel of logitnet.cu this backend launches (a test checks the compiled images export them all). */
+    static final List<String> KERNEL_NAMES = List.of("add_row_vector", "activation_forward", "activation_backward",
+            "softmax_rows", "loss_forward_backward", "column_sums_partial", "column_sums_finish", "dot_partial",
+            "sum_partials", "axpy", "scale", "sgd_update", "adam_update");
 
     /** Closes the current call: releases the owner lock. */
     private interface Call extends AutoCloseable {
@@ -122,19 +126,19 @@ public final class CudaBackend implements Backend {
             opened.add(stream);
             module = new Module(deviceName, driver);
             opened.add(module);
-            addRowVector = module.kernel("add_row_vector");
-            activationForward = module.kernel("activation_forward");
-            activationBackward = module.kernel("activation_backward");
-            softmaxRows = module.kernel("softmax_rows");
-            lossForwardBackward = module.kernel("loss_forward_backward");
-            columnSumsPartial = module.kernel("column_sums_partial");
-            columnSumsFinish = module.kernel("column_sums_finish");
-            dotPartial = module.kernel("dot_partial");
-            sumPartials = module.kernel("sum_partials");
-            axpy = module.kernel("axpy");
-            scale = module.kernel("scale");
-            sgdUpdate = module.kernel("sgd_update");
-            adamUpdate = module.kernel("adam_update");
+            addRowVector = kernel("add_row_vector");
+            activationForward = kernel("activation_forward");
+            activationBackward = kernel("activation_backward");
+            softmaxRows = kernel("softmax_rows");
+            lossForwardBackward = kernel("loss_forward_backward");
+            columnSumsPartial = kernel("column_sums_partial");
+            columnSumsFinish = kernel("column_sums_finish");
+            dotPartial = kernel("dot_partial");
+            sumPartials = kernel("sum_partials");
+            axpy = kernel("axpy");
+            scale = kernel("scale");
+            sgdUpdate = kernel("sgd_update");
+            adamUpdate = kernel("adam_update");
             cublasHandle h = new cublasHandle();
             Cublas.check(JCublas2.cublasCreate(h), "cublasCreate");
             cublas = h;
@@ -155,6 +159,13 @@ public final class CudaBackend implements Backend {
         }
         LOG.log(Level.INFO, "cuda:" + ordinal + " " + name + ": matrix products in FP32 (strict: cuBLAS default "
                 + "math, no TF32)" + (ccMajor >= 8 ? "; setPrecision(TF32) enables TF32 tensor cores" : ""));
+    }
+
+    private Kernel kernel(String name) {
+        if (!KERNEL_NAMES.contains(name)) {
+            throw new IllegalStateException("kernel " + name + " is missing from KERNEL_NAMES");
+        }
+        return module.kernel(name);
     }
 
     private static String deviceName(CUdevice device) {
