@@ -112,12 +112,16 @@ public final class SafeTensors {
             if (name.equals(METADATA_KEY)) {
                 throw new IllegalArgumentException("'" + METADATA_KEY + "' is reserved and cannot name a tensor");
             }
+            requireUnicode(name, "tensor name");
             sorted.put(name, Objects.requireNonNull(e.getValue(), () -> "tensor '" + name + "'"));
         }
         TreeMap<String, String> meta = new TreeMap<>();
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             String key = Objects.requireNonNull(e.getKey(), "metadata key");
-            meta.put(key, Objects.requireNonNull(e.getValue(), () -> "metadata value of '" + key + "'"));
+            String value = Objects.requireNonNull(e.getValue(), () -> "metadata value of '" + key + "'");
+            requireUnicode(key, "metadata key");
+            requireUnicode(value, "metadata value of '" + key + "'");
+            meta.put(key, value);
         }
         byte[] header = header(sorted, meta);
 
@@ -234,6 +238,13 @@ public final class SafeTensors {
         return out;
     }
 
+    private static void requireUnicode(String s, String what) {
+        if (unpairedSurrogate(s) >= 0) {
+            throw new IllegalArgumentException(what + " holds an unpaired UTF-16 surrogate at index "
+                    + unpairedSurrogate(s) + " and cannot be written as UTF-8");
+        }
+    }
+
     private static Path createTemporary(Path dir, String name) throws IOException {
         String base = "." + (name.length() > 100 ? name.substring(0, 100) : name) + ".";
         for (int attempt = 0; ; attempt++) {
@@ -334,6 +345,7 @@ public final class SafeTensors {
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonNode> field : root.properties()) {
             String name = field.getKey();
+            checkUnicode(name, file);
             if (name.equals(METADATA_KEY)) {
                 metadata = metadata(field.getValue(), file);
             } else {
@@ -372,9 +384,34 @@ public final class SafeTensors {
                 throw new CheckpointFormatException(file, null, Problem.BAD_METADATA, "'" + METADATA_KEY
                         + "' value of '" + e.getKey() + "' must be a string, not " + kind(e.getValue()));
             }
+            checkUnicode(e.getKey(), file);
+            checkUnicode(e.getValue().textValue(), file);
             out.put(e.getKey(), e.getValue().textValue());
         }
         return out;
+    }
+
+    /** JSON escapes can spell unpaired UTF-16 surrogates, which are not text; the reference rejects them too. */
+    private static void checkUnicode(String s, Path file) {
+        int bad = unpairedSurrogate(s);
+        if (bad >= 0) {
+            throw new CheckpointFormatException(file, null, Problem.HEADER_NOT_UTF8, String.format(
+                    "the header escapes an unpaired surrogate \\u%04X, which is not Unicode text",
+                    (int) s.charAt(bad)));
+        }
+    }
+
+    /** The index of the first unpaired surrogate in {@code s}, or -1. */
+    static int unpairedSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Entry entry(String name, JsonNode node, Path file, long dataBytes) {

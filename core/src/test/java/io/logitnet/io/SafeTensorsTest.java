@@ -318,6 +318,25 @@ class SafeTensorsTest {
         assertBad(raw(h.length, h, new byte[0]), Problem.HEADER_NOT_UTF8, null);
     }
 
+    @Test
+    void escapedUnpairedSurrogateIsNotText() throws IOException {
+        // Jackson refuses a broken pair in a name while parsing; our own check catches those in values.
+        assertBad(raw("{\"\\ud800\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}", new byte[0]),
+                Problem.HEADER_NOT_JSON, null);
+        assertBad(raw("{\"__metadata__\":{\"k\":\"a\\udc00\"}}", new byte[0]), Problem.HEADER_NOT_UTF8, null);
+        // A pair written as two escapes is one character, and fine.
+        TensorFile t = SafeTensors.read(file(raw("{\"__metadata__\":{\"k\":\"\\ud83d\\ude00\"}}", new byte[0])));
+        assertEquals("\ud83d\ude00", t.metadata().get("k"));
+    }
+
+    @Test
+    void unpairedSurrogateCannotBeWritten() {
+        Path f = dir.resolve("s.safetensors");
+        assertThrows(IllegalArgumentException.class,
+                () -> SafeTensors.write(f, Map.of("w\ud800", TensorData.of(new float[1], 1)), Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, Map.of(), Map.of("k", "\udfff")));
+    }
+
     static Stream<Arguments> notJson() {
         return Stream.of(
                 Arguments.of("empty header", ""),
