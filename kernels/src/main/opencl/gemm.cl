@@ -1,0 +1,121 @@
+// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T; one kernel per transpose combination.
+// Tiled in local memory and register-blocked: a work-group computes a TSM x TSN tile of C, walking K in steps of
+// TSK; each work-item computes WPTM x WPTN elements of the tile, strided by the work-group's shape so that
+// neighbouring work-items touch neighbouring columns (coalesced on GPUs, vectorizable on CPUs).
+// Tile sizes come from the backend as -D defines chosen per device type; the defaults below suit GPUs.
+// Sizes need not be multiples of the tiles: loads outside the matrices read zeros, stores are bounds-checked.
+#ifndef TSM
+#define TSM 64
+#endif
+#ifndef TSN
+#define TSN 64
+#endif
+#ifndef TSK
+#define TSK 16
+#endif
+#ifndef WPTM
+#define WPTM 4
+#endif
+#ifndef WPTN
+#define WPTN 4
+#endif
+#define RTSM (TSM / WPTM)
+#define RTSN (TSN / WPTN)
+#define THREADS (RTSM * RTSN)
+// One float of padding keeps transposed tile stores off a single local-memory bank.
+#define LDA_LOCAL (TSM + 1)
+#define LDB_LOCAL (TSN + 1)
+
+// op(A)[i, p] for i < M, p < K, else 0. A is [M, K] (ta = 0) or [K, M] (ta = 1).
+inline float load_a(const __global float* A, const int M, const int K, const int ta, const int i, const int p) {
+    if (i >= M || p >= K) {
+        return 0.0f;
+    }
+    return ta ? A[p * M + i] : A[i * K + p];
+}
+
+// op(B)[p, j] for p < K, j < N, else 0. B is [K, N] (tb = 0) or [N, K] (tb = 1).
+inline float load_b(const __global float* B, const int N, const int K, const int tb, const int p, const int j) {
+    if (p >= K || j >= N) {
+        return 0.0f;
+    }
+    return tb ? B[j * K + p] : B[p * N + j];
+}
+
+inline void gemm_tile(const int M, const int N, const int K, const float alpha, const float beta,
+                      const __global float* A, const __global float* B, __global float* C,
+                      const int ta, const int tb, __local float* As, __local float* Bs) {
+    const int tx = get_local_id(0);
+    const int ty = get_local_id(1);
+    const int tid = ty * RTSN + tx;
+    const int row0 = get_group_id(1) * TSM;
+    const int col0 = get_group_id(0) * TSN;
+
+    float acc[WPTM][WPTN];
+    for (int wm = 0; wm < WPTM; wm++) {
+        for (int wn = 0; wn < WPTN; wn++) {
+            acc[wm][wn] = 0.0f;
+        }
+    }
+
+    for (int k0 = 0; k0 < K; k0 += TSK) {
+        // Load the A tile (TSM x TSK) and B tile (TSK x TSN); consecutive work-items read consecutive addresses
+        // of whichever layout the operand has.
+        for (int l = tid; l < TSM * TSK; l += THREADS) {
+            const int i = ta ? l % TSM : l / TSK;
+            const int p = ta ? l / TSM : l % TSK;
+            As[p * LDA_LOCAL + i] = load_a(A, M, K, ta, row0 + i, k0 + p);
+        }
+        for (int l = tid; l < TSK * TSN; l += THREADS) {
+            const int j = tb ? l / TSK : l % TSN;
+            const int p = tb ? l % TSK : l / TSN;
+            Bs[p * LDB_LOCAL + j] = load_b(B, N, K, tb, k0 + p, col0 + j);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+
+        for (int p = 0; p < TSK; p++) {
+            float a[WPTM];
+            float b[WPTN];
+            for (int wm = 0; wm < WPTM; wm++) {
+                a[wm] = As[p * LDA_LOCAL + ty + wm * RTSM];
+            }
+            for (int wn = 0; wn < WPTN; wn++) {
+                b[wn] = Bs[p * LDB_LOCAL + tx + wn * RTSN];
+            }
+            for (int wm = 0; wm < WPTM; wm++) {
+                for (int wn = 0; wn < WPTN; wn++) {
+                    acc[wm][wn] += a[wm] * b[wn]; // contracted to an FMA where the device has one
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    for (int wm = 0; wm < WPTM; wm++) {
+        const int i = row0 + ty + wm * RTSM;
+        if (i >= M) {
+            continue;
+        }
+        for (int wn = 0; wn < WPTN; wn++) {
+            const int j = col0 + tx + wn * RTSN;
+            if (j < N) {
+                // beta = 0 ignores C entirely, so NaN or garbage in C never propagates.
+                C[i * N + j] = beta == 0.0f ? alpha * acc[wm][wn] : alpha * acc[wm][wn] + beta * C[i * N + j];
+            }
+        }
+    }
+}
+
+#define GEMM_KERNEL(NAME, TA, TB)                                                                               \
+__kernel __attribute__((reqd_work_group_size(RTSN, RTSM, 1)))                                                   \
+void NAME(const int M, const int N, const int K, const float alpha, const float beta,                           \
+          const __global float* A, const __global float* B, __global float* C) {                                \
+    __local float As[TSK * LDA_LOCAL];                                                                          \
+    __local float Bs[TSK * LDB_LOCAL];                                                                          \
+    gemm_tile(M, N, K, alpha, beta, A, B, C, TA, TB, As, Bs);                                                   \
+}
+
+GEMM_KERNEL(gemm_nn, 0, 0)
+GEMM_KERNEL(gemm_nt, 0, 1)
+GEMM_KERNEL(gemm_tn, 1, 0)
+GEMM_KERNEL(gemm_tt, 1, 1)
