@@ -36,9 +36,12 @@ final class ClLibrary {
     private static String loadedFrom;
 
     private final List<Path> dirs;
+    /** The library the user named (LWJGL's property), or null to search {@link #dirs}. */
+    private final Path userPath;
 
-    ClLibrary(List<Path> dirs) {
+    ClLibrary(List<Path> dirs, Path userPath) {
         this.dirs = List.copyOf(dirs);
+        this.userPath = userPath;
     }
 
     /** The usual library folders: LD_LIBRARY_PATH, then the distributions' and vendors' lib folders. */
@@ -57,7 +60,8 @@ final class ClLibrary {
                 "/usr/local/cuda/lib64", "/opt/rocm/lib", "/opt/intel/oneapi/lib"}) {
             dirs.add(Path.of(d));
         }
-        return new ClLibrary(new ArrayList<>(dirs));
+        String named = System.getProperty(Configuration.OPENCL_LIBRARY_NAME.getProperty());
+        return new ClLibrary(new ArrayList<>(dirs), named == null || named.isBlank() ? null : Path.of(named));
     }
 
     List<Path> dirs() {
@@ -83,8 +87,7 @@ final class ClLibrary {
      * @return null when OpenCL can be called, otherwise why not, in words a user can act on
      */
     String load() {
-        String userName = Configuration.OPENCL_LIBRARY_NAME.get();
-        Optional<Path> found = userName != null ? Optional.of(Path.of(userName)) : locate();
+        Optional<Path> found = userPath != null ? Optional.of(userPath) : locate();
         if (found.isEmpty()) {
             return "no OpenCL ICD loader found (looked for " + String.join(" and ", NAMES) + " in " + dirs + "): "
                     + INSTALL_HINT + "; or name the library with -Dorg.lwjgl.opencl.libname=/path/to/libOpenCL.so.1";
@@ -97,7 +100,6 @@ final class ClLibrary {
             try {
                 // Load explicitly: LWJGL's CL class would otherwise try "libOpenCL.so" alone when first touched.
                 Configuration.OPENCL_EXPLICIT_INIT.set(true);
-                Configuration.OPENCL_LIBRARY_NAME.set(path);
                 CL.create(path);
                 loadedFrom = path;
                 return null;

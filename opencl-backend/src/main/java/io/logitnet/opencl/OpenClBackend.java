@@ -180,6 +180,10 @@ public final class OpenClBackend implements Backend {
         return deviceName;
     }
 
+    ClDevice device() {
+        return device;
+    }
+
     /** The selection id of the device, {@code P:D}. */
     public String deviceId() {
         return device.id();
