@@ -242,7 +242,7 @@ extern "C" __global__ void column_sums_partial(const float *x, double *partial, 
     __syncthreads();
     if (threadIdx.y == 0 && col < cols) {
         double total = 0.0;
-        for (int k = 0; k < blockDim.y; k++) {
+        for (int k = 0; k < (int) blockDim.y; k++) {
             total += acc[k * 32 + threadIdx.x];
         }
         partial[(long long) blockIdx.y * cols + col] = total;
