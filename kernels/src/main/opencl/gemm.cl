@@ -4,6 +4,15 @@
 // neighbouring work-items touch neighbouring columns (coalesced on GPUs, vectorizable on CPUs).
 // Tile sizes come from the backend as -D defines chosen per device type; the defaults below suit GPUs.
 // Sizes need not be multiples of the tiles: loads outside the matrices read zeros, stores are bounds-checked.
+//
+// Two shapes of the same algorithm, chosen per device type:
+//  - GPUs (default): a 2-D work-group of RTSM x RTSN work-items shares the A and B tiles in local memory;
+//    each work-item keeps its WPTM x WPTN outputs in registers.
+//  - CPUs (-DGEMM_PACKED): one work-item per work-group, like a BLAS macro-kernel: it packs the A and B tiles
+//    into local memory (which is cache on a CPU) as micro-panels and runs a register-blocked micro-kernel of
+//    WPTM rows x 16 columns (one float16 vector per row) over them, accumulating the C tile in local memory.
+//    Work-item loops are what CPU OpenCL compilers (PoCL) vectorize poorly when a kernel has inner loops
+//    and barriers, so the vector width is made explicit instead.
 #ifndef TSM
 #define TSM 64
 #endif
@@ -42,6 +51,92 @@ inline float load_b(const __global float* B, const int N, const int K, const int
     return tb ? B[j * K + p] : B[p * N + j];
 }
 
+#ifdef GEMM_PACKED
+#define NR 16
+
+inline void gemm_packed(const int M, const int N, const int K, const float alpha, const float beta,
+                        const __global float* A, const __global float* B, __global float* C,
+                        const int ta, const int tb, __local float* As, __local float* Bs, __local float* Cs) {
+    const int row0 = get_group_id(1) * TSM;
+    const int col0 = get_group_id(0) * TSN;
+    const int rows = min(TSM, M - row0);
+    const int cols = min(TSN, N - col0);
+    for (int l = 0; l < TSM * TSN; l++) {
+        Cs[l] = 0.0f;
+    }
+    for (int k0 = 0; k0 < K; k0 += TSK) {
+        const int depth = min(TSK, K - k0);
+        // Pack A as micro-panels of WPTM rows: As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM]; rows past M are 0.
+        if (ta) {
+            for (int p = 0; p < depth; p++) {
+                for (int i = 0; i < TSM; i++) {
+                    As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM] = load_a(A, M, K, ta, row0 + i, k0 + p);
+                }
+            }
+        } else {
+            for (int i = 0; i < TSM; i++) {
+                for (int p = 0; p < depth; p++) {
+                    As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM] = load_a(A, M, K, ta, row0 + i, k0 + p);
+                }
+            }
+        }
+        // Pack B as micro-panels of NR columns: Bs[(j / NR) * TSK * NR + p * NR + j % NR]; columns past N are 0.
+        if (tb) {
+            for (int j = 0; j < TSN; j++) {
+                for (int p = 0; p < depth; p++) {
+                    Bs[(j / NR) * TSK * NR + p * NR + j % NR] = load_b(B, N, K, tb, k0 + p, col0 + j);
+                }
+            }
+        } else {
+            for (int p = 0; p < depth; p++) {
+                for (int j = 0; j < TSN; j++) {
+                    Bs[(j / NR) * TSK * NR + p * NR + j % NR] = load_b(B, N, K, tb, k0 + p, col0 + j);
+                }
+            }
+        }
+        // Micro-kernel: WPTM x NR outputs in registers per (i0, j0) block, over the packed depth.
+        for (int i0 = 0; i0 < rows; i0 += WPTM) {
+            const __local float* ap = As + (i0 / WPTM) * TSK * WPTM;
+            for (int j0 = 0; j0 < cols; j0 += NR) {
+                const __local float* bp = Bs + (j0 / NR) * TSK * NR;
+                float16 acc[WPTM];
+                for (int r = 0; r < WPTM; r++) {
+                    acc[r] = (float16) (0.0f);
+                }
+                for (int p = 0; p < depth; p++) {
+                    const float16 b = vload16(p, bp);
+                    for (int r = 0; r < WPTM; r++) {
+                        acc[r] += ap[p * WPTM + r] * b; // contracted to an FMA where the device has one
+                    }
+                }
+                for (int r = 0; r < WPTM; r++) {
+                    __local float* c = Cs + (i0 + r) * TSN + j0;
+                    vstore16(vload16(0, c) + acc[r], 0, c);
+                }
+            }
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            const size_t o = (size_t) (row0 + i) * N + col0 + j;
+            const float v = alpha * Cs[i * TSN + j];
+            // beta = 0 ignores C entirely, so NaN or garbage in C never propagates.
+            C[o] = beta == 0.0f ? v : v + beta * C[o];
+        }
+    }
+}
+
+#define GEMM_KERNEL(NAME, TA, TB)                                                                               \
+__kernel __attribute__((reqd_work_group_size(1, 1, 1)))                                                         \
+void NAME(const int M, const int N, const int K, const float alpha, const float beta,                           \
+          const __global float* A, const __global float* B, __global float* C) {                                \
+    __local float As[TSM * TSK];                                                                                \
+    __local float Bs[TSK * TSN];                                                                                \
+    __local float Cs[TSM * TSN];                                                                                \
+    gemm_packed(M, N, K, alpha, beta, A, B, C, TA, TB, As, Bs, Cs);                                             \
+}
+
+#else
 inline void gemm_tile(const int M, const int N, const int K, const float alpha, const float beta,
                       const __global float* A, const __global float* B, __global float* C,
                       const int ta, const int tb, __local float* As, __local float* Bs) {
@@ -114,6 +209,8 @@ void NAME(const int M, const int N, const int K, const float alpha, const float 
     __local float Bs[TSK * LDB_LOCAL];                                                                          \
     gemm_tile(M, N, K, alpha, beta, A, B, C, TA, TB, As, Bs);                                                   \
 }
+
+#endif
 
 GEMM_KERNEL(gemm_nn, 0, 0)
 GEMM_KERNEL(gemm_nt, 0, 1)

@@ -79,8 +79,13 @@ public final class OpenClBackend implements Backend {
     private volatile boolean closed;
 
     OpenClBackend(ClDevice device) {
+        this(device, Tuning.forDevice(device));
+    }
+
+    /** With explicit launch parameters: tests run the GPU-shaped kernels on a CPU device this way. */
+    OpenClBackend(ClDevice device, Tuning tuning) {
         this.device = device;
-        this.tuning = Tuning.forDevice(device);
+        this.tuning = tuning;
         this.fp64 = device.fp64();
         this.accBytes = fp64 ? 8 : 4;
         this.deviceName = device.name() + " (" + device.platformName() + ", " + device.version() + ", driver "

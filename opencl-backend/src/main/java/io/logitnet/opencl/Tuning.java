@@ -4,47 +4,81 @@ import java.util.Locale;
 
 /**
  * Launch parameters chosen per device type, passed to the kernels as {@code -D} defines (CLBlast keeps its tuned
- * values as data the same way).
+ * values as data the same way). The GEMM tiles can be overridden for experiments with the system property
+ * {@code logitnet.opencl.gemmTiles=TSM,TSN,TSK,WPTM,WPTN}.
  *
+ * @param packed     GEMM: the CPU shape (one work-item per tile, packed micro-panels, float16 micro-kernel)
+ *                   rather than the GPU shape (a 2-D work-group sharing the tiles)
  * @param tsm        GEMM: rows of C per work-group tile
  * @param tsn        GEMM: columns of C per work-group tile
  * @param tsk        GEMM: depth of the K step held in local memory
- * @param wptm       GEMM: rows of C per work-item (register blocking)
- * @param wptn       GEMM: columns of C per work-item
+ * @param wptm       GEMM: rows of C per work-item (GPU) or per micro-kernel block (CPU)
+ * @param wptn       GEMM: columns of C per work-item (GPU); 16, one float16, per micro-kernel block (CPU)
  * @param csTx       column sums: columns per work-group
  * @param csTy       column sums: rows per work-group (a power of two)
  * @param reduceWg   row and vector reductions: largest work-group (a power of two)
  * @param elementWg  element-wise kernels: work-group size
  * @param dotGroups  dot/norm: work-groups in the first stage
  */
-record Tuning(int tsm, int tsn, int tsk, int wptm, int wptn, int csTx, int csTy, int reduceWg, int elementWg,
-              int dotGroups) {
+record Tuning(boolean packed, int tsm, int tsn, int tsk, int wptm, int wptn, int csTx, int csTy, int reduceWg,
+              int elementWg, int dotGroups) {
+
+    static final String GEMM_TILES_PROPERTY = "logitnet.opencl.gemmTiles";
 
     static Tuning forDevice(ClDevice d) {
-        int maxWg = (int) Math.min(1024, d.maxWorkGroupSize());
-        Tuning t;
-        if (d.isCpu()) {
-            // CPUs: work-items of a group are vectorized by the compiler along dimension 0 and local memory is
-            // cache, so wide tiles with a deep K step, few work-items and large register blocks pay.
-            t = new Tuning(64, 64, 64, 4, 4, 32, 4, 64, 256, Math.max(2, 2 * d.computeUnits()));
-        } else {
-            // GPUs: 16 x 16 work-items, each 4 x 4 outputs of a 64 x 64 tile, K steps of 16 in local memory.
-            t = new Tuning(64, 64, 16, 4, 4, 32, 8, 256, 256, Math.min(1024, Math.max(8, 4 * d.computeUnits())));
+        Tuning t = d.isCpu() ? cpu(d) : gpu(d);
+        String tiles = System.getProperty(GEMM_TILES_PROPERTY);
+        if (tiles != null && !tiles.isBlank()) {
+            String[] v = tiles.split(",");
+            if (v.length != 5) {
+                throw new IllegalArgumentException(GEMM_TILES_PROPERTY + " must be TSM,TSN,TSK,WPTM,WPTN, got " + tiles);
+            }
+            t = new Tuning(t.packed, Integer.parseInt(v[0].trim()), Integer.parseInt(v[1].trim()),
+                    Integer.parseInt(v[2].trim()), Integer.parseInt(v[3].trim()), Integer.parseInt(v[4].trim()),
+                    t.csTx, t.csTy, t.reduceWg, t.elementWg, t.dotGroups);
         }
-        return t.fitTo(maxWg, d.localMemBytes());
+        return t.fitTo(maxWorkGroup(d), d.localMemBytes());
     }
 
-    /** Shrinks work-groups that the device cannot run. */
+    /** CPUs: 64 x 128 C tiles over K steps of 256 (A and B panels ~200 KB: L2-resident), 8 x 16 register blocks. */
+    static Tuning cpu(ClDevice d) {
+        return new Tuning(true, 64, 128, 256, 8, 16, 32, 4, 64, 256, Math.max(2, 2 * d.computeUnits()))
+                .fitTo(maxWorkGroup(d), d.localMemBytes());
+    }
+
+    /** GPUs: 16 x 16 work-items, each 4 x 4 outputs of a 64 x 64 tile, K steps of 16 in local memory. */
+    static Tuning gpu(ClDevice d) {
+        return new Tuning(false, 64, 64, 16, 4, 4, 32, 8, 256, 256, Math.min(1024, Math.max(8, 4 * d.computeUnits())))
+                .fitTo(maxWorkGroup(d), d.localMemBytes());
+    }
+
+    private static int maxWorkGroup(ClDevice d) {
+        return (int) Math.min(1024, d.maxWorkGroupSize());
+    }
+
+    /** Shrinks tiles and work-groups that the device cannot run. */
     Tuning fitTo(int maxWg, long localMem) {
         int m = tsm;
         int n = tsn;
         int k = tsk;
-        while ((m / wptm) * (n / wptn) > maxWg && m > wptm) {
-            m /= 2;
-            n /= 2;
-        }
-        while (4L * k * (m + 1 + n + 1) > localMem && k > 1) {
-            k /= 2;
+        if (packed) {
+            while (4L * (m * k + k * n + m * n) > localMem && k > 16) {
+                k /= 2;
+            }
+            while (4L * (m * k + k * n + m * n) > localMem && n > wptn) {
+                n /= 2;
+            }
+            while (4L * (m * k + k * n + m * n) > localMem && m > wptm) {
+                m /= 2;
+            }
+        } else {
+            while ((m / wptm) * (n / wptn) > maxWg && m > wptm) {
+                m /= 2;
+                n /= 2;
+            }
+            while (4L * k * (m + 1 + n + 1) > localMem && k > 1) {
+                k /= 2;
+            }
         }
         int cy = csTy;
         while (csTx * cy > maxWg && cy > 1) {
@@ -54,20 +88,23 @@ record Tuning(int tsm, int tsn, int tsk, int wptm, int wptn, int csTx, int csTy,
         while (cx * cy > maxWg && cx > 1) {
             cx /= 2;
         }
-        return new Tuning(m, n, k, wptm, wptn, cx, cy, Math.min(reduceWg, Integer.highestOneBit(maxWg)),
+        return new Tuning(packed, m, n, k, wptm, wptn, cx, cy, Math.min(reduceWg, Integer.highestOneBit(maxWg)),
                 Math.min(elementWg, maxWg), dotGroups);
     }
 
+    /** GEMM work-group rows (1 for the packed CPU shape). */
     int gemmLocalRows() {
-        return tsm / wptm;
+        return packed ? 1 : tsm / wptm;
     }
 
+    /** GEMM work-group columns (1 for the packed CPU shape). */
     int gemmLocalCols() {
-        return tsn / wptn;
+        return packed ? 1 : tsn / wptn;
     }
 
     String gemmDefines() {
-        return String.format(Locale.ROOT, "-DTSM=%d -DTSN=%d -DTSK=%d -DWPTM=%d -DWPTN=%d", tsm, tsn, tsk, wptm, wptn);
+        return String.format(Locale.ROOT, "-DTSM=%d -DTSN=%d -DTSK=%d -DWPTM=%d -DWPTN=%d%s", tsm, tsn, tsk, wptm,
+                wptn, packed ? " -DGEMM_PACKED" : "");
     }
 
     String reduceDefines() {
