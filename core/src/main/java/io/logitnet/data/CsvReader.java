@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -104,7 +105,7 @@ public final class CsvReader {
             lastLine = headerRecord.getStartingLineNumber();
             List<String> header = header(headerRecord, source);
             List<String[]> rows = new ArrayList<>();
-            List<Long> lines = new ArrayList<>();
+            long[] lines = new long[1024];
             Map<String, String> shared = new HashMap<>();
             CsvRecord rec;
             while ((rec = nextNonBlank(it)) != null) {
@@ -126,19 +127,18 @@ public final class CsvReader {
                     checkText(cell, source, line, j + 1);
                     cells[j] = share(cell, shared);
                 }
+                if (rows.size() == lines.length) {
+                    lines = Arrays.copyOf(lines, lines.length * 2);
+                }
+                lines[rows.size()] = line;
                 rows.add(cells);
-                lines.add(line);
             }
             if (rows.isEmpty()) {
                 throw new InvalidDataException(source, headerRecord.getStartingLineNumber(), 0, null,
                         "the header has no data rows after it");
             }
-            long[] lineArray = new long[lines.size()];
-            for (int i = 0; i < lineArray.length; i++) {
-                lineArray[i] = lines.get(i);
-            }
             return new CsvTable(source, header, headerRecord.getStartingLineNumber(),
-                    rows.toArray(new String[0][]), lineArray);
+                    rows.toArray(new String[0][]), Arrays.copyOf(lines, rows.size()));
         } catch (CsvParseException e) {
             throw new InvalidDataException(source, parseLine(e, lastLine), 0, null,
                     "malformed CSV: " + e.getMessage());

@@ -40,8 +40,8 @@ class CsvReaderFuzzTest {
     }
 
     @FuzzTest(maxDuration = "60s")
-    @DictionaryEntries({"\"", "\"\"", ",", "\r\n", "\n", "\uFEFF", "nan", "inf", "-Infinity", "1e39", "1.5e-3",
-            "label", "NaN"})
+    // Jazzer writes these into a libFuzzer dictionary one per line: no line breaks in an entry.
+    @DictionaryEntries({"\"", "\"\"", ",", "nan", "inf", "-Infinity", "1e39", "1.5e-3", "NaN", "label"})
     void read(byte[] input) throws IOException {
         boolean gzip = input.length >= 2 && (input[0] & 0xff) == 0x1f && (input[1] & 0xff) == 0x8b;
         Path f = dir.resolve(gzip ? "input.csv.gz" : "input.csv");
