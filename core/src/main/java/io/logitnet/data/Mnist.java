@@ -14,7 +14,24 @@ public final class Mnist {
     private static final String IMAGES = "mnist/mnist10k-images-idx3-ubyte.gz";
     private static final String LABELS = "mnist/mnist10k-labels-idx1-ubyte.gz";
 
+    /** Mean of MNIST's pixel intensities (scaled to [0, 1]) over its 60,000 training images. */
+    public static final float MEAN = 0.1307f;
+    /** Standard deviation of MNIST's pixel intensities (scaled to [0, 1]) over its 60,000 training images. */
+    public static final float STD = 0.3081f;
+
     private Mnist() {
+    }
+
+    /**
+     * The usual MNIST input normalization, (x - MEAN) / STD for every pixel: centred inputs train a sigmoid
+     * network markedly better than raw intensities in [0, 1].
+     */
+    public static Dataset normalize(Dataset d) {
+        float[] x = d.x().clone();
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (x[i] - MEAN) / STD;
+        }
+        return new Dataset(x, d.rows(), d.cols(), d.y(), d.targetCols(), d.featureNames());
     }
 
     /** All 10,000 digits. */

@@ -30,6 +30,7 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
     protected TrainConfig config;
     private Backend backend;
     private TrainingListener listener = TrainingListener.NONE;
+    private boolean standardize;
     protected Architecture architecture;
     protected List<float[]> weights;
     protected List<float[]> biases;
@@ -101,12 +102,28 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
         return self();
     }
 
+    /**
+     * Trains on features scaled to mean 0 and standard deviation 1 (constant features are only centered), then
+     * folds the scaling into the first layer, so the fitted model takes raw features, its coefficients are in raw
+     * units, and the saved weights load into PyTorch unchanged. The L2 penalty then applies to the standardized
+     * coefficients, as in a scikit-learn pipeline with a StandardScaler.
+     */
+    public M standardize(boolean on) {
+        this.standardize = on;
+        return self();
+    }
+
     public TrainConfig trainConfig() {
         return config;
     }
 
     protected Backend backend() {
         return backend != null ? backend : DefaultBackend.get();
+    }
+
+    /** The backend given with {@link #backend(Backend)}, or null for the process default. */
+    protected Backend explicitBackend() {
+        return backend;
     }
 
     /** The last fit's epochs and why it stopped; null before fit. */
@@ -161,13 +178,18 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
     /** Trains a new network of this architecture and keeps its parameters. */
     protected History train(Architecture arch, Dataset data, Init init, boolean allowSymmetric) {
         Backend b = backend();
+        double[][] scaling = standardize ? Standardizer.fit(data) : null;
+        Dataset trainData = scaling == null ? data : Standardizer.apply(data, scaling);
         try (Network net = Network.create(b, arch, init, config.seed(), allowSymmetric)) {
-            History h = new Trainer(config, listener).fit(net, data);
+            History h = new Trainer(config, listener).fit(net, trainData);
             List<float[]> w = new ArrayList<>();
             List<float[]> bs = new ArrayList<>();
             for (int i = 0; i < arch.layerCount(); i++) {
                 w.add(net.weight(i));
                 bs.add(net.bias(i));
+            }
+            if (scaling != null) {
+                Standardizer.fold(w.get(0), bs.get(0), arch.inputs(), scaling);
             }
             this.architecture = arch;
             this.weights = w;

@@ -13,7 +13,8 @@ import java.util.Map;
  * only (not biases), as is usual practice; the moment updates are {@code torch.optim.Adam}'s.
  */
 public final class Adam implements Optimizer {
-    private final float lr;
+    private final float baseLr;
+    private float lr;
     private final float beta1;
     private final float beta2;
     private final float eps;
@@ -35,6 +36,7 @@ public final class Adam implements Optimizer {
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("weight decay must be >= 0, got " + weightDecay);
         }
+        this.baseLr = lr;
         this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -70,8 +72,13 @@ public final class Adam implements Optimizer {
 
     @Override
     public String describe() {
-        return (weightDecay > 0 ? "adamw" : "adam") + "(lr=" + lr + ", betas=(" + beta1 + ", " + beta2 + "), eps="
+        return (weightDecay > 0 ? "adamw" : "adam") + "(lr=" + baseLr + ", betas=(" + beta1 + ", " + beta2 + "), eps="
                 + eps + ", weight_decay=" + weightDecay + ")";
+    }
+
+    @Override
+    public void scaleLearningRate(float factor) {
+        this.lr = baseLr * factor;
     }
 
     @Override

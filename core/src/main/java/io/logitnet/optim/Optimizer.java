@@ -18,6 +18,9 @@ public interface Optimizer extends AutoCloseable {
      */
     void step(List<Tensor> params, List<Tensor> gradients);
 
+    /** Sets the learning rate of later steps to the base learning rate times {@code factor} (schedules). */
+    void scaleLearningRate(float factor);
+
     /** Number of steps taken so far. */
     long steps();
 

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /** Stochastic gradient descent with optional (Nesterov) momentum, as {@code torch.optim.SGD} with dampening 0. */
 public final class Sgd implements Optimizer {
-    private final float lr;
+    private final float baseLr;
+    private float lr;
     private final float momentum;
     private final boolean nesterov;
     private final List<Tensor> velocity = new ArrayList<>();
@@ -26,6 +27,7 @@ public final class Sgd implements Optimizer {
         if (nesterov && momentum == 0) {
             throw new IllegalArgumentException("Nesterov momentum needs momentum > 0");
         }
+        this.baseLr = lr;
         this.lr = lr;
         this.momentum = momentum;
         this.nesterov = nesterov;
@@ -52,7 +54,12 @@ public final class Sgd implements Optimizer {
 
     @Override
     public String describe() {
-        return "sgd(lr=" + lr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ")";
+        return "sgd(lr=" + baseLr + ", momentum=" + momentum + (nesterov ? ", nesterov" : "") + ")";
+    }
+
+    @Override
+    public void scaleLearningRate(float factor) {
+        this.lr = baseLr * factor;
     }
 
     @Override

@@ -15,11 +15,25 @@ package io.logitnet.train;
  * @param maxIterations      L-BFGS iteration limit
  * @param tolerance          L-BFGS: stop when ‖∇objective‖₂ ≤ tolerance
  * @param restoreBest        on early stopping, return the weights of the best epoch
+ * @param schedule           learning-rate schedule of mini-batch optimizers
  */
 public record TrainConfig(int epochs, int batchSize, long seed, double validationSplit, int patience,
                           double minDelta, OptimizerSpec optimizer, float l2, int maxIterations, double tolerance,
-                          boolean restoreBest) {
+                          boolean restoreBest, Schedule schedule) {
+    /** Learning rate over the run: constant, or cosine decay from the base rate to 0 over all steps. */
+    public enum Schedule {
+        CONSTANT, COSINE;
+
+        /** The factor applied to the base learning rate at step t (0-based) of total. */
+        public float factor(long t, long total) {
+            return this == CONSTANT ? 1f : (float) (0.5 * (1 + Math.cos(Math.PI * t / Math.max(1, total))));
+        }
+    }
+
     public TrainConfig {
+        if (schedule == null) {
+            throw new IllegalArgumentException("schedule must not be null");
+        }
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
         }
@@ -44,57 +58,62 @@ public record TrainConfig(int epochs, int batchSize, long seed, double validatio
     }
 
     public static TrainConfig defaults() {
-        return new TrainConfig(200, 0, 42, 0, 20, 1e-4, OptimizerSpec.adam(1e-3f), 0f, 1000, 1e-5, true);
+        return new TrainConfig(200, 0, 42, 0, 20, 1e-4, OptimizerSpec.adam(1e-3f), 0f, 1000, 1e-5, true, Schedule.CONSTANT);
     }
 
     public TrainConfig withEpochs(int v) {
         return new TrainConfig(v, batchSize, seed, validationSplit, patience, minDelta, optimizer, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withBatchSize(int v) {
         return new TrainConfig(epochs, v, seed, validationSplit, patience, minDelta, optimizer, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withSeed(long v) {
         return new TrainConfig(epochs, batchSize, v, validationSplit, patience, minDelta, optimizer, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withValidationSplit(double v) {
         return new TrainConfig(epochs, batchSize, seed, v, patience, minDelta, optimizer, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withPatience(int v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, v, minDelta, optimizer, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withOptimizer(OptimizerSpec v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, v, l2, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withL2(float v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, optimizer, v, maxIterations,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withMaxIterations(int v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, optimizer, l2, v,
-                tolerance, restoreBest);
+                tolerance, restoreBest, schedule);
     }
 
     public TrainConfig withTolerance(double v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, optimizer, l2,
-                maxIterations, v, restoreBest);
+                maxIterations, v, restoreBest, schedule);
     }
 
     public TrainConfig withRestoreBest(boolean v) {
         return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, optimizer, l2,
-                maxIterations, tolerance, v);
+                maxIterations, tolerance, v, schedule);
+    }
+
+    public TrainConfig withSchedule(Schedule v) {
+        return new TrainConfig(epochs, batchSize, seed, validationSplit, patience, minDelta, optimizer, l2,
+                maxIterations, tolerance, restoreBest, v);
     }
 
     /** The batch size for n examples. */

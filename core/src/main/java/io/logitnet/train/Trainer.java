@@ -101,6 +101,7 @@ public final class Trainer {
         float[] hostX = new float[batch * d];
         float[] hostY = new float[batch * tc];
         int rem = n % batch;
+        long totalSteps = (long) config.epochs() * ((n + batch - 1) / batch);
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
              Tensor xr = rem == 0 ? null : b.allocate(rem, d); Tensor yr = rem == 0 ? null : b.allocate(rem, tc);
@@ -137,6 +138,7 @@ public final class Trainer {
                     b.upload(hostX, 0, x);
                     b.upload(hostY, 0, y);
                     net.forwardBackward(x, y, lossSum);
+                    opt.scaleLearningRate(config.schedule().factor(opt.steps(), totalSteps));
                     opt.step(net.parameters(), net.gradients());
                 }
                 double trainObjective = lossSum.toArray()[0] / n + net.penalty();

@@ -1,0 +1,63 @@
+package io.logitnet.model;
+
+import io.logitnet.data.Dataset;
+
+/** Per-feature standardization during training, folded into the first layer afterwards. */
+final class Standardizer {
+    private Standardizer() {
+    }
+
+    /** {means, standard deviations} of each feature; a constant feature gets deviation 1 (centered only). */
+    static double[][] fit(Dataset data) {
+        int n = data.rows();
+        int d = data.cols();
+        double[] mean = new double[d];
+        double[] sd = new double[d];
+        float[] x = data.x();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += x[i * d + j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mean[j] /= n;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double v = x[i * d + j] - mean[j];
+                sd[j] += v * v;
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            sd[j] = Math.sqrt(sd[j] / n);
+            if (!(sd[j] > 1e-12 * Math.max(1, Math.abs(mean[j])))) {
+                sd[j] = 1;
+            }
+        }
+        return new double[][] {mean, sd};
+    }
+
+    static Dataset apply(Dataset data, double[][] scaling) {
+        int d = data.cols();
+        float[] x = data.x().clone();
+        for (int i = 0; i < x.length; i++) {
+            int j = i % d;
+            x[i] = (float) ((x[i] - scaling[0][j]) / scaling[1][j]);
+        }
+        return new Dataset(x, data.rows(), d, data.y(), data.targetCols(), data.featureNames());
+    }
+
+    /** W·((x - m)/s) + b = (W/s)·x + (b - W·(m/s)): rewrites weight {@code [out, in]} and bias in place. */
+    static void fold(float[] w, float[] b, int in, double[][] scaling) {
+        int out = b.length;
+        for (int o = 0; o < out; o++) {
+            double shift = 0;
+            for (int k = 0; k < in; k++) {
+                double wk = w[o * in + k] / scaling[1][k];
+                shift += wk * scaling[0][k];
+                w[o * in + k] = (float) wk;
+            }
+            b[o] = (float) (b[o] - shift);
+        }
+    }
+}
