@@ -12,6 +12,7 @@ import jcuda.driver.JCudaDriver;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Registers the CUDA backend (selection {@code cuda} or {@code cuda:N}, priority 300). {@link #probe()} checks the
@@ -20,6 +21,18 @@ import java.util.List;
  * once libcuda.so.1 is known to exist, and creates no context.
  */
 public final class CudaBackendProvider implements BackendProvider {
+    private final Supplier<LibraryLocator> libraries;
+
+    /** The provider ServiceLoader creates: it looks for libraries where the dynamic linker would. */
+    public CudaBackendProvider() {
+        this(LibraryLocator::system);
+    }
+
+    /** A provider that looks for libcuda.so.1 and cuBLAS with {@code libraries} (tests simulate hosts with it). */
+    CudaBackendProvider(Supplier<LibraryLocator> libraries) {
+        this.libraries = libraries;
+    }
+
     @Override
     public String name() {
         return "cuda";
@@ -89,8 +102,8 @@ public final class CudaBackendProvider implements BackendProvider {
                 + "ordinal (see 'logitnet devices')");
     }
 
-    private static Prerequisites prerequisites() {
-        return Prerequisites.check(LibraryLocator.system(), System.getProperty("os.name", "?"),
+    private Prerequisites prerequisites() {
+        return Prerequisites.check(libraries.get(), System.getProperty("os.name", "?"),
                 System.getProperty("os.arch", "?"));
     }
 
