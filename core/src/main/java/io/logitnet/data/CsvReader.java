@@ -90,7 +90,6 @@ public final class CsvReader {
         de.siegmar.fastcsv.reader.CsvReader<CsvRecord> reader = de.siegmar.fastcsv.reader.CsvReader.builder()
                 .skipEmptyLines(true)
                 .allowUnclosedQuote(false)
-                .allowExtraCharsAfterClosingQuote(false)
                 .detectBomHeader(true)
                 // Ragged rows are checked here, to report both counts with the line and column.
                 .extraFieldStrategy(FieldMismatchStrategy.IGNORE)

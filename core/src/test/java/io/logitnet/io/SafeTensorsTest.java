@@ -177,7 +177,7 @@ class SafeTensorsTest {
 
     @Test
     void relativePathInTheWorkingFolderWorks() {
-        // A bare file name has no parent; the folder is taken from the absolute path.
+        // The temporary file goes in the folder of the absolute path, here the module's target folder.
         Path f = Path.of("target", "safetensors-relative-" + ProcessHandle.current().pid() + ".safetensors");
         try {
             SafeTensors.write(f, sample(), Map.of());
