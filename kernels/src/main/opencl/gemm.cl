@@ -10,7 +10,7 @@
 //    each work-item keeps its WPTM x WPTN outputs in registers.
 //  - CPUs (-DGEMM_PACKED): one work-item per work-group, like a BLAS macro-kernel: it packs the A and B tiles
 //    into local memory (which is cache on a CPU) as micro-panels and runs a register-blocked micro-kernel of
-//    WPTM rows x 16 columns (one float16 vector per row) over them, accumulating the C tile in local memory.
+//    WPTM rows x WPTN columns (WPTN/16 float16 vectors per row) over them, accumulating the C tile in local memory.
 //    Work-item loops are what CPU OpenCL compilers (PoCL) vectorize poorly when a kernel has inner loops
 //    and barriers, so the vector width is made explicit instead.
 #ifndef TSM
@@ -52,7 +52,9 @@ inline float load_b(const __global float* B, const int N, const int K, const int
 }
 
 #ifdef GEMM_PACKED
-#define NR 16
+// Micro-kernel block: WPTM rows x NR columns, NR = WPTN a multiple of 16 held as NV float16 vectors per row.
+#define NR WPTN
+#define NV (WPTN / 16)
 
 inline void gemm_packed(const int M, const int N, const int K, const float alpha, const float beta,
                         const __global float* A, const __global float* B, __global float* C,
@@ -99,19 +101,29 @@ inline void gemm_packed(const int M, const int N, const int K, const float alpha
             const __local float* ap = As + (i0 / WPTM) * TSK * WPTM;
             for (int j0 = 0; j0 < cols; j0 += NR) {
                 const __local float* bp = Bs + (j0 / NR) * TSK * NR;
-                float16 acc[WPTM];
+                float16 acc[WPTM][NV];
                 for (int r = 0; r < WPTM; r++) {
-                    acc[r] = (float16) (0.0f);
+                    for (int v = 0; v < NV; v++) {
+                        acc[r][v] = (float16) (0.0f);
+                    }
                 }
                 for (int p = 0; p < depth; p++) {
-                    const float16 b = vload16(p, bp);
+                    float16 b[NV];
+                    for (int v = 0; v < NV; v++) {
+                        b[v] = vload16(p * NV + v, bp);
+                    }
                     for (int r = 0; r < WPTM; r++) {
-                        acc[r] += ap[p * WPTM + r] * b; // contracted to an FMA where the device has one
+                        const float a = ap[p * WPTM + r];
+                        for (int v = 0; v < NV; v++) {
+                            acc[r][v] += a * b[v]; // contracted to an FMA where the device has one
+                        }
                     }
                 }
                 for (int r = 0; r < WPTM; r++) {
-                    __local float* c = Cs + (i0 + r) * TSN + j0;
-                    vstore16(vload16(0, c) + acc[r], 0, c);
+                    for (int v = 0; v < NV; v++) {
+                        __local float* c = Cs + (i0 + r) * TSN + j0 + 16 * v;
+                        vstore16(vload16(0, c) + acc[r][v], 0, c);
+                    }
                 }
             }
         }

@@ -95,6 +95,18 @@ class OpenClLibraryTest {
     }
 
     @Test
+    void tilesShrinkToWhatTheDeviceCanRun() {
+        Tuning cpu = new Tuning(true, 96, 128, 256, 12, 32, 32, 4, 64, 256, 4).fitTo(1024, 32 * 1024);
+        assertTrue(4L * (cpu.tsm() * cpu.tsk() + cpu.tsk() * cpu.tsn() + cpu.tsm() * cpu.tsn()) <= 32 * 1024,
+                cpu.toString());
+        assertEquals(0, cpu.tsm() % cpu.wptm());
+        assertEquals(0, cpu.tsn() % cpu.wptn());
+        Tuning gpu = new Tuning(false, 64, 64, 16, 4, 4, 32, 8, 256, 256, 64).fitTo(128, 48 * 1024);
+        assertTrue(gpu.gemmLocalRows() * gpu.gemmLocalCols() <= 128, gpu.toString());
+        assertTrue(gpu.csTx() * gpu.csTy() <= 128 && gpu.reduceWg() <= 128, gpu.toString());
+    }
+
+    @Test
     void theProviderIsRegistered() {
         BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals("opencl")).findFirst()
                 .orElseThrow(() -> new AssertionError("no opencl provider in META-INF/services"));
