@@ -37,9 +37,10 @@ public final class CpuBackend implements Backend {
         return blas.getClass().getSimpleName();
     }
 
-    /** Whether GEMM runs in a native BLAS (OpenBLAS, MKL...). */
+    /** Whether GEMM runs in a native BLAS (OpenBLAS, MKL... through netlib's JNI binding). */
     public boolean nativeBlas() {
-        return blas.getClass().getSimpleName().startsWith("Native");
+        String n = blas.getClass().getSimpleName();
+        return !(n.contains("Java") || n.contains("F2j") || n.contains("Vector"));
     }
 
     @Override

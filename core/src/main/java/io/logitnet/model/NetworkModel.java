@@ -5,6 +5,7 @@ import io.logitnet.ShapeMismatchException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.Dataset;
+import io.logitnet.data.Standardizer;
 import io.logitnet.nn.Architecture;
 import io.logitnet.nn.Init;
 import io.logitnet.nn.Network;

@@ -1,14 +1,15 @@
-package io.logitnet.model;
+package io.logitnet.data;
 
-import io.logitnet.data.Dataset;
-
-/** Per-feature standardization during training, folded into the first layer afterwards. */
-final class Standardizer {
+/**
+ * Per-feature standardization for training, folded into the first layer afterwards so that the model takes raw
+ * features: {@code scaling[0]} holds the means, {@code scaling[1]} the standard deviations.
+ */
+public final class Standardizer {
     private Standardizer() {
     }
 
     /** {means, standard deviations} of each feature; a constant feature gets deviation 1 (centered only). */
-    static double[][] fit(Dataset data) {
+    public static double[][] fit(Dataset data) {
         int n = data.rows();
         int d = data.cols();
         double[] mean = new double[d];
@@ -37,7 +38,7 @@ final class Standardizer {
         return new double[][] {mean, sd};
     }
 
-    static Dataset apply(Dataset data, double[][] scaling) {
+    public static Dataset apply(Dataset data, double[][] scaling) {
         int d = data.cols();
         float[] x = data.x().clone();
         for (int i = 0; i < x.length; i++) {
@@ -48,7 +49,7 @@ final class Standardizer {
     }
 
     /** W·((x - m)/s) + b = (W/s)·x + (b - W·(m/s)): rewrites weight {@code [out, in]} and bias in place. */
-    static void fold(float[] w, float[] b, int in, double[][] scaling) {
+    public static void fold(float[] w, float[] b, int in, double[][] scaling) {
         int out = b.length;
         for (int o = 0; o < out; o++) {
             double shift = 0;
