@@ -35,7 +35,12 @@ inline acc_t act_forward(const int f, const acc_t z) {
         case ACT_SIGMOID:
             return sigmoid_acc(z);
         case ACT_TANH:
+#ifdef USE_FP64
             return tanh(z);
+#else
+            // tanh(z) rounds to ±1 in float beyond |z| = 9.02; OpenCL's float tanh may return 1 - ulp there.
+            return fabs(z) > 9.1f ? copysign(1.0f, z) : tanh(z);
+#endif
         case ACT_RELU:
             return z > 0 ? z : (acc_t) 0;
         default:
@@ -51,7 +56,11 @@ inline acc_t act_derivative(const int f, const acc_t y) {
         case ACT_SIGMOID:
             return y * ((acc_t) 1 - y);
         case ACT_TANH:
+#ifdef USE_FP64
             return (acc_t) 1 - y * y;
+#else
+            return fma(-y, y, 1.0f); // one rounding: 1 - y*y cancels badly in float when |y| is near 1
+#endif
         case ACT_RELU:
             return y > 0 ? (acc_t) 1 : (acc_t) 0;
         default:
