@@ -1,15 +1,16 @@
 // A minimal CPU emulation of the CUDA execution model, enough to run kernels/src/main/cuda/logitnet.cu on a machine
-// without a GPU: each block's threads run as real threads (so __syncthreads and warp shuffles synchronize as on the
-// device), blocks run one after another (so function-scope __shared__ arrays can be plain statics). It checks
-// indexing, reductions and formulas; it says nothing about the device's timing, memory model or libm accuracy.
+// without a GPU. The threads of a block run as coroutines (ucontext fibers) on the calling thread: __syncthreads
+// switches to the next thread of the block, so a barrier is passed only when every thread has reached it, exactly as
+// on the device, and warp shuffles are built on it. Blocks run one after another, so function-scope __shared__
+// arrays can be plain statics. It checks indexing, reductions and formulas; it says nothing about the device's
+// timing, memory model or libm accuracy.
 #pragma once
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
-#include <thread>
+#include <ucontext.h>
 #include <vector>
 
 struct dim3 {
@@ -20,33 +21,6 @@ inline thread_local dim3 threadIdx;
 inline thread_local dim3 blockIdx;
 inline dim3 blockDim;
 inline dim3 gridDim;
-// A blocking barrier (no spinning: hundreds of threads share a few cores).
-class EmuBarrier {
-public:
-    explicit EmuBarrier(int count) : count_(count), waiting_(0), generation_(0) {}
-
-    void arrive_and_wait() {
-        std::unique_lock<std::mutex> lock(m_);
-        long gen = generation_;
-        if (++waiting_ == count_) {
-            waiting_ = 0;
-            generation_++;
-            cv_.notify_all();
-            return;
-        }
-        cv_.wait(lock, [&] { return gen != generation_; });
-    }
-
-private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    int count_;
-    int waiting_;
-    long generation_;
-};
-
-inline EmuBarrier *emu_barrier = nullptr;
-
 #define __global__
 #define __device__
 #define __forceinline__ inline
@@ -54,8 +28,25 @@ inline EmuBarrier *emu_barrier = nullptr;
 
 using std::min;
 
+// The fibers of the block being run.
+struct EmuBlock {
+    ucontext_t scheduler;
+    std::vector<ucontext_t> fibers;
+    std::vector<char> stacks;
+    std::vector<bool> done;
+    std::vector<dim3> index;
+    const std::function<void()> *body = nullptr;
+    int current = 0;
+};
+
+inline EmuBlock &emu_block() {
+    static EmuBlock *b = new EmuBlock();
+    return *b;
+}
+
 inline void __syncthreads() {
-    emu_barrier->arrive_and_wait();
+    EmuBlock &b = emu_block();
+    swapcontext(&b.fibers[b.current], &b.scheduler);
 }
 
 inline int emu_flat_thread() {
@@ -86,74 +77,68 @@ inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __fmul_rn(float a, float b) { return a * b; }
 
-// Threads that play the threads of one block at a time; created once (thread creation dominates otherwise).
-class EmuPool {
-public:
-    static EmuPool &instance() {
-        static EmuPool *pool = new EmuPool(); // never destroyed: its workers stay parked until the process exits
-        return *pool;
-    }
-
-    // Runs body(t) for t in [0, threads) concurrently, one worker per t, and waits for all of them.
-    void run(int threads, const std::function<void(int)> &body) {
-        while ((int) workers_.size() < threads) {
-            int index = (int) workers_.size();
-            workers_.emplace_back([this, index] { loop(index); });
-        }
-        std::unique_lock<std::mutex> lock(m_);
-        body_ = &body;
-        active_ = threads;
-        remaining_ = threads;
-        generation_++;
-        start_.notify_all();
-        done_.wait(lock, [&] { return remaining_ == 0; });
-    }
-
-private:
-    void loop(int index) {
-        long seen = 0;
-        for (;;) {
-            const std::function<void(int)> *body;
-            {
-                std::unique_lock<std::mutex> lock(m_);
-                start_.wait(lock, [&] { return generation_ != seen && index < active_; });
-                seen = generation_;
-                body = body_;
-            }
-            (*body)(index);
-            std::unique_lock<std::mutex> lock(m_);
-            if (--remaining_ == 0) {
-                done_.notify_all();
-            }
-        }
-    }
-
-    std::vector<std::thread> workers_;
-    std::mutex m_;
-    std::condition_variable start_;
-    std::condition_variable done_;
-    const std::function<void(int)> *body_ = nullptr;
-    int active_ = 0;
-    int remaining_ = 0;
-    long generation_ = 0;
-};
+inline void emu_fiber_entry() {
+    EmuBlock &b = emu_block();
+    (*b.body)();
+    b.done[b.current] = true; // returning resumes the scheduler (uc_link)
+}
 
 // Runs kernel<<<grid, block>>>(args...) to completion.
 template <class... P, class... A>
 void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, A... args) {
+    const size_t stackSize = 64 * 1024;
     gridDim = grid;
     blockDim = block;
     int threads = (int) (block.x * block.y);
+    EmuBlock &b = emu_block();
+    b.fibers.resize(threads);
+    b.stacks.resize((size_t) threads * stackSize);
+    std::function<void()> body = [&] { kernel(((P) args)...); };
+    b.body = &body;
     for (unsigned by = 0; by < grid.y; by++) {
         for (unsigned bx = 0; bx < grid.x; bx++) {
-            EmuBarrier bar(threads);
-            emu_barrier = &bar;
-            std::function<void(int)> body = [&](int t) {
-                threadIdx = dim3{(unsigned) t % block.x, (unsigned) t / block.x, 0};
-                blockIdx = dim3{bx, by, 0};
-                kernel(((P) args)...);
-            };
-            EmuPool::instance().run(threads, body);
+            blockIdx = dim3{bx, by, 0};
+            b.done.assign(threads, false);
+            b.index.assign(threads, dim3{});
+            for (int t = 0; t < threads; t++) {
+                b.index[t] = dim3{(unsigned) t % block.x, (unsigned) t / block.x, 0};
+                getcontext(&b.fibers[t]);
+                b.fibers[t].uc_stack.ss_sp = &b.stacks[(size_t) t * stackSize];
+                b.fibers[t].uc_stack.ss_size = stackSize;
+                b.fibers[t].uc_link = &b.scheduler;
+                makecontext(&b.fibers[t], emu_fiber_entry, 0);
+            }
+            int remaining = threads;
+            while (remaining > 0) { // one pass: every live thread runs to its next barrier or to its end
+                for (int t = 0; t < threads; t++) {
+                    if (!b.done[t]) {
+                        b.current = t;
+                        threadIdx = b.index[t];
+                        swapcontext(&b.scheduler, &b.fibers[t]);
+                        if (b.done[t]) {
+                            remaining--;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Runs a kernel that has no __syncthreads or shuffles on the calling thread, thread after thread.
+template <class... P, class... A>
+void emu_launch_serial(void (*kernel)(P...), dim3 grid, dim3 block, A... args) {
+    gridDim = grid;
+    blockDim = block;
+    for (unsigned by = 0; by < grid.y; by++) {
+        for (unsigned bx = 0; bx < grid.x; bx++) {
+            blockIdx = dim3{bx, by, 0};
+            for (unsigned ty = 0; ty < block.y; ty++) {
+                for (unsigned tx = 0; tx < block.x; tx++) {
+                    threadIdx = dim3{tx, ty, 0};
+                    kernel(((P) args)...);
+                }
+            }
         }
     }
 }
