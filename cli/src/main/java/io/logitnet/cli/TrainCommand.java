@@ -172,9 +172,12 @@ final class TrainCommand implements Callable<Integer> {
                     null);
             double[][] sc = scaling;
             Trainer trainer = new Trainer(config, new Progress(err, Progress.onTerminal(), quiet));
-            History h = trainer.fit(net, trainData, config.optimizer().fullBatch() ? null : state,
-                    s -> save(card, net, config, s, sc));
-            save(card, net, config, null, sc);
+            TrainingState[] last = {state};
+            History h = trainer.fit(net, trainData, config.optimizer().fullBatch() ? null : state, s -> {
+                last[0] = s;
+                save(card, net, config, s, sc);
+            });
+            save(card, net, config, config.optimizer().fullBatch() ? null : last[0], sc);
             report(h, card, net, sc);
         }
         return 0;
