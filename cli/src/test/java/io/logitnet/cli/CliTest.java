@@ -248,6 +248,22 @@ class CliTest {
     }
 
     @Test
+    void trainAndVerifyOnOpenCl() {
+        // skipped with the reason where no OpenCL device exists, a failure if LOGITNET_REQUIRE names opencl
+        io.logitnet.backend.BackendTestSupport.openOrSkip("opencl").close();
+        Path m = dir.resolve("ocl.safetensors");
+        assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp", "--hidden",
+                "16", "--epochs", "60", "--backend", "opencl", "-q", "--out", m.toString()), stderr());
+        assertTrue(stderr().contains("using opencl"), stderr());
+        assertTrue(Checkpoint.load(m).card().backend().startsWith("opencl"));
+        assertEquals(0, run("evaluate", "--model", m.toString(), "--data", circles.toString(), "--target", "ring",
+                "--backend", "opencl"));
+        assertTrue(metric("accuracy") > 0.9, stdout());
+        assertEquals(0, run("verify", "--backend", "opencl"), stdout());
+        assertTrue(stdout().contains("opencl vs cpu"), stdout());
+    }
+
+    @Test
     void demoTrainsAndCrossChecks() {
         assertEquals(0, run("demo", "--epochs", "1", "--train", "1000"), stdout() + stderr());
         assertTrue(stdout().contains("test accuracy: "), stdout());
