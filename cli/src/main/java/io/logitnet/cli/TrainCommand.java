@@ -212,6 +212,12 @@ final class TrainCommand implements Callable<Integer> {
             o.println("validation_loss: " + Cli.fmt(last.validationLoss()));
         }
         last.metrics().forEach((k, v) -> o.println(k + ": " + Cli.fmt(v)));
+        Double acc = last.metrics().get("accuracy");
+        if (model != Model.mlp && net.l2() == 0f && acc != null && acc == 1.0 && last.trainObjective() < 1e-3) {
+            System.err.println("warning: the classes are linearly separable in the training data, so maximum "
+                    + "likelihood has no finite solution: the coefficients grow until the optimizer stops. Add a "
+                    + "penalty (e.g. --l2 0.01) for meaningful coefficients.");
+        }
         if (model != Model.mlp) {
             Checkpoint.Contents saved = Checkpoint.load(out);
             o.println("equation: " + InspectCommand.equation(saved));

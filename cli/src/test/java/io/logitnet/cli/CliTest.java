@@ -264,6 +264,44 @@ class CliTest {
     }
 
     @Test
+    void trainsOnIdxFiles() throws IOException {
+        Path images = dir.resolve("images-idx3-ubyte.gz");
+        Path labels = dir.resolve("labels-idx1-ubyte.gz");
+        try (InputStream a = io.logitnet.data.Mnist.class.getResourceAsStream("mnist/mnist10k-images-idx3-ubyte.gz");
+             InputStream b = io.logitnet.data.Mnist.class.getResourceAsStream("mnist/mnist10k-labels-idx1-ubyte.gz")) {
+            Files.copy(a, images);
+            Files.copy(b, labels);
+        }
+        Path m = dir.resolve("idx.safetensors");
+        assertEquals(0, run("train", "--data", images.toString(), "--labels", labels.toString(), "--model", "softmax",
+                "--max-iter", "5", "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        Checkpoint.Contents c = Checkpoint.load(m);
+        assertEquals(784, c.card().architecture().inputs());
+        assertEquals(10, c.card().classes().size());
+        assertEquals(2, run("train", "--data", images.toString(), "--model", "softmax", "--backend", "cpu",
+                "--out", m.toString()));
+        assertTrue(stderr().contains("--labels"), stderr());
+    }
+
+    @Test
+    void separableDataGetsAWarning() {
+        Path m = dir.resolve("sep.safetensors");
+        Path bc = dir.resolve("bc.csv");
+        try (InputStream in = getClass().getResourceAsStream("/datasets/breast_cancer.csv")) {
+            Files.copy(in, bc);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(0, run("train", "--data", bc.toString(), "--target", "diagnosis", "--model", "logistic",
+                "--backend", "cpu", "-q", "--out", m.toString()));
+        assertTrue(stderr().contains("linearly separable"), stderr());
+        assertEquals(0, run("train", "--data", bc.toString(), "--target", "diagnosis", "--model", "logistic",
+                "--l2", "0.01", "--backend", "cpu", "-q", "--out", m.toString()));
+        assertFalse(stderr().contains("linearly separable"), stderr());
+        assertTrue(metric("accuracy") > 0.97, stdout());
+    }
+
+    @Test
     void demoTrainsAndCrossChecks() {
         assertEquals(0, run("demo", "--epochs", "1", "--train", "1000"), stdout() + stderr());
         assertTrue(stdout().contains("test accuracy: "), stdout());
