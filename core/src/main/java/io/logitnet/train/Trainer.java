@@ -291,7 +291,7 @@ public final class Trainer {
             });
             // final metrics on the validation split if there is one, else on the training data
             Dataset evalSet = val != null ? val : train;
-            Map<String, Double> metrics = new HashMap<>(evaluateFull(net, evalSet));
+            Map<String, Double> metrics = new LinkedHashMap<>(evaluateFull(net, evalSet));
             metrics.put("gradient_norm", r.gradientNorm());
             double valLoss = val != null ? metrics.get("mean_loss") : Double.NaN;
             metrics.remove("mean_loss");
