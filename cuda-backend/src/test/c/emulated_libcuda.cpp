@@ -16,7 +16,7 @@
 
 namespace {
 
-const size_t TOTAL = (size_t) 2 << 30; // the pretend device's memory
+const size_t TOTAL = (size_t) 512 << 20; // the pretend device's memory: small, so out of memory is cheap to reach
 size_t used = 0;
 std::map<uintptr_t, size_t> blocks;
 std::mutex memory;

@@ -18,9 +18,8 @@ g++ -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wall -Wl,-soname,libcublas.s
 (cd "$root" && flock /tmp/mvn.lock ./mvnw -q -o -pl cuda-backend test-compile dependency:build-classpath \
     -Dmdep.outputFile="$lib/classpath.txt" -Dmdep.includeScope=test)
 if [[ $# -eq 0 ]]; then
-    set -- io.logitnet.cuda.CudaConformanceTest io.logitnet.cuda.CudaTrainingTest \
-        'io.logitnet.cuda.CudaMemoryTest#rejectsTooLargeAndClosedTensorsUpFront' \
-        'io.logitnet.cuda.CudaMemoryTest#callsFromAnotherThreadWorkWhenTheyDoNotOverlap'
+    set -- io.logitnet.cuda.CudaConformanceTest io.logitnet.cuda.CudaTrainingTest io.logitnet.cuda.CudaMemoryTest \
+        io.logitnet.cuda.CudaNetworkTest
 fi
 cd "$module"
 LD_LIBRARY_PATH="$lib" java -Xmx2g -cp "target/test-classes:target/classes:$(cat "$lib/classpath.txt")" \
