@@ -68,39 +68,47 @@ inline void gemm_packed(const int M, const int N, const int K, const float alpha
     }
     for (int k0 = 0; k0 < K; k0 += TSK) {
         const int depth = min(TSK, K - k0);
-        // Pack A as micro-panels of WPTM rows: As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM]; rows past M are 0.
-        if (ta) {
-            for (int p = 0; p < depth; p++) {
-                for (int i = 0; i < TSM; i++) {
-                    As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM] = load_a(A, M, K, ta, row0 + i, k0 + p);
-                }
-            }
-        } else {
-            for (int i = 0; i < TSM; i++) {
+        // Pack A as micro-panels of WPTM rows: As[ib * TSK + p * WPTM + r] holds op(A)[row0 + ib + r, k0 + p]
+        // (ib a multiple of WPTM; rows past M are 0). Loops run along the operand's contiguous dimension.
+        for (int ib = 0; ib < TSM; ib += WPTM) {
+            __local float* panel = As + ib * TSK;
+            if (ta) {
                 for (int p = 0; p < depth; p++) {
-                    As[(i / WPTM) * TSK * WPTM + p * WPTM + i % WPTM] = load_a(A, M, K, ta, row0 + i, k0 + p);
+                    for (int r = 0; r < WPTM; r++) {
+                        panel[p * WPTM + r] = load_a(A, M, K, ta, row0 + ib + r, k0 + p);
+                    }
+                }
+            } else {
+                for (int r = 0; r < WPTM; r++) {
+                    for (int p = 0; p < depth; p++) {
+                        panel[p * WPTM + r] = load_a(A, M, K, ta, row0 + ib + r, k0 + p);
+                    }
                 }
             }
         }
-        // Pack B as micro-panels of NR columns: Bs[(j / NR) * TSK * NR + p * NR + j % NR]; columns past N are 0.
-        if (tb) {
-            for (int j = 0; j < TSN; j++) {
-                for (int p = 0; p < depth; p++) {
-                    Bs[(j / NR) * TSK * NR + p * NR + j % NR] = load_b(B, N, K, tb, k0 + p, col0 + j);
+        // Pack B as micro-panels of NR columns: Bs[jb * TSK + p * NR + c] holds op(B)[k0 + p, col0 + jb + c]
+        // (jb a multiple of NR; columns past N are 0).
+        for (int jb = 0; jb < TSN; jb += NR) {
+            __local float* panel = Bs + jb * TSK;
+            if (tb) {
+                for (int c = 0; c < NR; c++) {
+                    for (int p = 0; p < depth; p++) {
+                        panel[p * NR + c] = load_b(B, N, K, tb, k0 + p, col0 + jb + c);
+                    }
                 }
-            }
-        } else {
-            for (int p = 0; p < depth; p++) {
-                for (int j = 0; j < TSN; j++) {
-                    Bs[(j / NR) * TSK * NR + p * NR + j % NR] = load_b(B, N, K, tb, k0 + p, col0 + j);
+            } else {
+                for (int p = 0; p < depth; p++) {
+                    for (int c = 0; c < NR; c++) {
+                        panel[p * NR + c] = load_b(B, N, K, tb, k0 + p, col0 + jb + c);
+                    }
                 }
             }
         }
         // Micro-kernel: WPTM x NR outputs in registers per (i0, j0) block, over the packed depth.
         for (int i0 = 0; i0 < rows; i0 += WPTM) {
-            const __local float* ap = As + (i0 / WPTM) * TSK * WPTM;
+            const __local float* ap = As + i0 * TSK;
             for (int j0 = 0; j0 < cols; j0 += NR) {
-                const __local float* bp = Bs + (j0 / NR) * TSK * NR;
+                const __local float* bp = Bs + j0 * TSK;
                 float16 acc[WPTM][NV];
                 for (int r = 0; r < WPTM; r++) {
                     for (int v = 0; v < NV; v++) {
