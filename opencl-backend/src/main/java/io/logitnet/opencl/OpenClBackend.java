@@ -336,7 +336,9 @@ public final class OpenClBackend implements Backend {
         DeviceBuffer s = buffer(src, "copy source");
         DeviceBuffer d = buffer(dst, "copy destination");
         Checks.sameShape("copy", src, dst);
-        queue.copy(s, d, 4 * src.size());
+        if (s != d) { // clEnqueueCopyBuffer rejects a buffer copied onto itself (CL_MEM_COPY_OVERLAP)
+            queue.copy(s, d, 4 * src.size());
+        }
     }
 
     @Override

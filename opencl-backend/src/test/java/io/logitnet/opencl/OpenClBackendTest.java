@@ -125,6 +125,14 @@ class OpenClBackendTest {
     }
 
     @Test
+    void copyOntoItselfIsHarmless() {
+        try (Tensor t = backend.upload(new float[] {1, 2, 3}, 3, 1)) {
+            backend.copy(t, t);
+            assertArrayEquals(new float[] {1, 2, 3}, t.toArray());
+        }
+    }
+
+    @Test
     void closeReleasesOpenTensorsAndNeverThrows() {
         OpenClBackend b = (OpenClBackend) new OpenClBackendProvider().create("");
         Tensor t = b.allocate(3, 3);
