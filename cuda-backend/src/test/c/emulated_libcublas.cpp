@@ -1,4 +1,4 @@
-// An emulated libcublas.so.12 for run-with-emulated-gpu.sh: the few cuBLAS calls CudaBackend makes, with a plain
+// An emulated libcublas.so.12 (or .13, EMULATED_CUBLAS=13) for run-with-emulated-gpu.sh: the few cuBLAS calls CudaBackend makes, with a plain
 // column-major SGEMM accumulating in float as a GPU does. Exported with the version node libcublas.so.12 that
 // JCublas2's native library asks for.
 #include <cstddef>

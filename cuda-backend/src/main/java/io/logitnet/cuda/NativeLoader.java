@@ -21,6 +21,8 @@ final class NativeLoader {
     /** The compatibility library, built by cuda-backend/build-shim.sh. */
     static final String SHIM_RESOURCE = "/io/logitnet/cuda/linux-x86_64/libcublas.so.12";
 
+    private static final System.Logger LOG = System.getLogger(NativeLoader.class.getName());
+
     private static boolean driverLoaded;
     private static boolean cublasLoaded;
     private static Path shim;
@@ -60,6 +62,8 @@ final class NativeLoader {
                 loadShim();
             }
             JCublas2.setExceptionsEnabled(false);
+            LOG.log(System.Logger.Level.INFO, "cuBLAS: " + pre.cublas() + (pre.cublasNeedsShim()
+                    ? " through the bundled libcublas.so.12 compatibility library " + shim + " (CUDA 13 host)" : ""));
         } catch (LinkageError | IOException e) {
             throw new BackendUnavailableException("cuda", "cuBLAS could not be loaded from " + pre.cublas()
                     + (pre.cublasNeedsShim() ? " through the bundled libcublas.so.12 compatibility library" : "")
