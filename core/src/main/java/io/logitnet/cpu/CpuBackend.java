@@ -128,10 +128,12 @@ public final class CpuBackend implements Backend {
         float[] bb = data(bias, "addRowVector bias");
         Checks.shape("addRowVector bias", bias, 1, x.cols());
         int n = x.cols();
-        rows(x.rows(), n, i -> {
-            int o = i * n;
-            for (int j = 0; j < n; j++) {
-                X[o + j] += bb[j];
+        rows(x.rows(), n, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                int o = i * n;
+                for (int j = 0; j < n; j++) {
+                    X[o + j] += bb[j];
+                }
             }
         });
     }
@@ -171,37 +173,37 @@ public final class CpuBackend implements Backend {
         Checks.sameShape("activationForward", z, y);
         float[] Z = data(z, "activationForward z");
         float[] Y = data(y, "activationForward y");
-        elements(Z.length, i -> Y[i] = (float) forward(f, Z[i]));
+        elements(Z.length, (from, to) -> {
+            switch (f) {
+                case IDENTITY -> System.arraycopy(Z, from, Y, from, to - from);
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        Y[i] = (float) sigmoid(Z[i]);
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        Y[i] = (float) Math.tanh(Z[i]);
+                    }
+                }
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        Y[i] = Z[i] > 0 ? Z[i] : 0f;
+                    }
+                }
+                case EXP -> {
+                    for (int i = from; i < to; i++) {
+                        Y[i] = (float) Math.exp(Z[i]);
+                    }
+                }
+                default -> throw new AssertionError(f);
+            }
+        });
     }
 
-    /** f(z) in double; sigmoid written so that neither branch overflows. */
-    static double forward(Activation f, double z) {
-        return switch (f) {
-            case IDENTITY -> z;
-            case SIGMOID -> sigmoid(z);
-            case TANH -> Math.tanh(z);
-            case RELU -> z > 0 ? z : 0.0;
-            case EXP -> Math.exp(z);
-        };
-    }
-
+    /** 1/(1+e^-z): for z → -∞ e^-z overflows to +∞ and the quotient is exactly 0, never NaN. */
     static double sigmoid(double z) {
-        if (z >= 0) {
-            return 1.0 / (1.0 + Math.exp(-z));
-        }
-        double e = Math.exp(z);
-        return e / (1.0 + e);
-    }
-
-    /** f'(z) written through y = f(z). */
-    static double derivative(Activation f, double y) {
-        return switch (f) {
-            case IDENTITY -> 1.0;
-            case SIGMOID -> y * (1.0 - y);
-            case TANH -> 1.0 - y * y;
-            case RELU -> y > 0 ? 1.0 : 0.0;
-            case EXP -> y;
-        };
+        return 1.0 / (1.0 + Math.exp(-z));
     }
 
     @Override
@@ -211,7 +213,34 @@ public final class CpuBackend implements Backend {
         float[] Y = data(y, "activationBackward y");
         float[] DY = data(dy, "activationBackward dy");
         float[] DZ = data(dz, "activationBackward dz");
-        elements(Y.length, i -> DZ[i] = (float) (DY[i] * derivative(f, Y[i])));
+        elements(Y.length, (from, to) -> {
+            switch (f) {
+                case IDENTITY -> System.arraycopy(DY, from, DZ, from, to - from);
+                case SIGMOID -> {
+                    for (int i = from; i < to; i++) {
+                        double yi = Y[i];
+                        DZ[i] = (float) (DY[i] * (yi * (1.0 - yi)));
+                    }
+                }
+                case TANH -> {
+                    for (int i = from; i < to; i++) {
+                        double yi = Y[i];
+                        DZ[i] = (float) (DY[i] * (1.0 - yi * yi));
+                    }
+                }
+                case RELU -> {
+                    for (int i = from; i < to; i++) {
+                        DZ[i] = Y[i] > 0 ? DY[i] : 0f;
+                    }
+                }
+                case EXP -> {
+                    for (int i = from; i < to; i++) {
+                        DZ[i] = (float) ((double) DY[i] * Y[i]);
+                    }
+                }
+                default -> throw new AssertionError(f);
+            }
+        });
     }
 
     @Override
@@ -220,8 +249,15 @@ public final class CpuBackend implements Backend {
         float[] Z = data(z, "softmaxRows z");
         float[] Y = data(y, "softmaxRows y");
         int n = z.cols();
-        rows(z.rows(), n, i -> {
-            int o = i * n;
+        rows(z.rows(), n, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                softmaxRow(Z, Y, i * n, n);
+            }
+        });
+    }
+
+    private static void softmaxRow(float[] Z, float[] Y, int o, int n) {
+        {
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < n; j++) {
                 max = Math.max(max, Z[o + j]);
@@ -233,7 +269,7 @@ public final class CpuBackend implements Backend {
             for (int j = 0; j < n; j++) {
                 Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
             }
-        });
+        }
     }
 
     @Override
@@ -245,11 +281,19 @@ public final class CpuBackend implements Backend {
         float[] G = grad == null ? null : data(grad, "loss gradient");
         float[] L = data(rowLoss, "row losses");
         int n = logits.cols();
-        rows(logits.rows(), n, i -> {
+        rows(logits.rows(), n, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                L[i] = (float) lossRow(loss, Z, T, G, i, n, gradScale);
+            }
+        });
+    }
+
+    /** One row's loss, and its gradient into G when G is not null. */
+    private static double lossRow(Loss loss, float[] Z, float[] T, float[] G, int i, int n, float gradScale) {
+        {
             int o = i * n;
             if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                L[i] = (float) softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
-                return;
+                return softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
             }
             double rowSum = 0;
             for (int j = 0; j < n; j++) {
@@ -277,8 +321,8 @@ public final class CpuBackend implements Backend {
                     G[o + j] = (float) (gradScale * (p - t));
                 }
             }
-            L[i] = (float) rowSum;
-        });
+            return rowSum;
+        }
     }
 
     private static int classIndex(float t, int row, int classes) {
@@ -315,13 +359,21 @@ public final class CpuBackend implements Backend {
         Checks.sameShape("axpy", x, y);
         float[] X = data(x, "axpy x");
         float[] Y = data(y, "axpy y");
-        elements(X.length, i -> Y[i] = alpha * X[i] + Y[i]);
+        elements(X.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                Y[i] = alpha * X[i] + Y[i];
+            }
+        });
     }
 
     @Override
     public void scale(float alpha, Tensor x) {
         float[] X = data(x, "scale");
-        elements(X.length, i -> X[i] = alpha * X[i]);
+        elements(X.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                X[i] = alpha * X[i];
+            }
+        });
     }
 
     @Override
@@ -354,16 +406,22 @@ public final class CpuBackend implements Backend {
         float[] P = data(param, "sgd param");
         float[] G = data(grad, "sgd grad");
         if (momentum == 0f) {
-            elements(P.length, i -> P[i] -= lr * G[i]);
+            elements(P.length, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    P[i] -= lr * G[i];
+                }
+            });
             return;
         }
         Checks.sameShape("sgdUpdate velocity", param, velocity);
         float[] V = data(velocity, "sgd velocity");
-        elements(P.length, i -> {
-            float v = momentum * V[i] + G[i];
-            V[i] = v;
-            float step = nesterov ? G[i] + momentum * v : v;
-            P[i] -= lr * step;
+        elements(P.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = momentum * V[i] + G[i];
+                V[i] = v;
+                float step = nesterov ? G[i] + momentum * v : v;
+                P[i] -= lr * step;
+            }
         });
     }
 
@@ -382,16 +440,18 @@ public final class CpuBackend implements Backend {
         float[] V = data(v, "adam v");
         double c1 = 1.0 - Math.pow(beta1, step);
         double c2 = 1.0 - Math.pow(beta2, step);
-        elements(P.length, i -> {
-            float g = G[i];
-            float mi = beta1 * M[i] + (1 - beta1) * g;
-            float vi = beta2 * V[i] + (1 - beta2) * g * g;
-            M[i] = mi;
-            V[i] = vi;
-            double p = P[i];
-            p -= (double) lr * weightDecay * p;
-            p -= lr * (mi / c1) / (Math.sqrt(vi / c2) + eps);
-            P[i] = (float) p;
+        elements(P.length, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float g = G[i];
+                float mi = beta1 * M[i] + (1 - beta1) * g;
+                float vi = beta2 * V[i] + (1 - beta2) * g * g;
+                M[i] = mi;
+                V[i] = vi;
+                double p = P[i];
+                p -= (double) lr * weightDecay * p;
+                p -= lr * (mi / c1) / (Math.sqrt(vi / c2) + eps);
+                P[i] = (float) p;
+            }
         });
     }
 
@@ -412,27 +472,32 @@ public final class CpuBackend implements Backend {
         return ((CpuTensor) t).data();
     }
 
-    private static void rows(int rows, int cols, java.util.function.IntConsumer body) {
-        IntStream r = IntStream.range(0, rows);
-        if ((long) rows * cols >= PARALLEL_THRESHOLD && rows > 1) {
-            r = r.parallel();
-        }
-        r.forEach(body);
+    /** Work on the index range [from, to): the loop lives in the body so that it compiles to one tight loop. */
+    @FunctionalInterface
+    private interface RangeBody {
+        void run(int from, int to);
     }
 
-    private static void elements(int n, java.util.function.IntConsumer body) {
+    /** Rows [0, rows) in blocks, split across threads when rows × cols is large enough. */
+    private static void rows(int rows, int cols, RangeBody body) {
+        long work = (long) rows * cols;
+        if (work < PARALLEL_THRESHOLD || rows == 1) {
+            body.run(0, rows);
+            return;
+        }
+        int block = (int) Math.max(1, Math.min(rows, (1 << 14) / Math.max(1, cols)));
+        IntStream.range(0, (rows + block - 1) / block).parallel()
+                .forEach(b -> body.run(b * block, Math.min(rows, (b + 1) * block)));
+    }
+
+    /** Elements [0, n) in chunks, split across threads when n is large enough. */
+    private static void elements(int n, RangeBody body) {
         if (n < PARALLEL_THRESHOLD) {
-            for (int i = 0; i < n; i++) {
-                body.accept(i);
-            }
+            body.run(0, n);
             return;
         }
         int chunk = 1 << 14;
-        IntStream.range(0, (n + chunk - 1) / chunk).parallel().forEach(c -> {
-            int end = Math.min(n, (c + 1) * chunk);
-            for (int i = c * chunk; i < end; i++) {
-                body.accept(i);
-            }
-        });
+        IntStream.range(0, (n + chunk - 1) / chunk).parallel()
+                .forEach(c -> body.run(c * chunk, Math.min(n, (c + 1) * chunk)));
     }
 }
