@@ -9,7 +9,6 @@ import io.logitnet.optim.Lbfgs;
 import io.logitnet.optim.Optimizer;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package io.logitnet.testing;
 
 import io.logitnet.data.Dataset;
-import io.logitnet.data.IdxReader;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -127,10 +126,5 @@ public final class TestData {
             out[i] = (int) d.y()[i * d.targetCols()];
         }
         return out;
-    }
-
-    /** Keeps IdxReader on the test class path for callers that read files directly. */
-    static IdxReader.IdxArray read(java.nio.file.Path p) {
-        return IdxReader.read(p);
     }
 }
