@@ -16,7 +16,7 @@ import java.nio.file.NoSuchFileException;
 @Command(name = "logitnet", mixinStandardHelpOptions = true, version = "logitnet " + LogitNet.VERSION,
         description = "Neural networks as stacks of logistic regressions, on CUDA, OpenCL and the CPU.",
         subcommands = {TrainCommand.class, PredictCommand.class, EvaluateCommand.class, InspectCommand.class,
-                DevicesCommand.class, VerifyCommand.class, DemoCommand.class})
+                DevicesCommand.class, VerifyCommand.class, DemoCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a user mistake (bad input, bad option, unavailable backend). */
     public static final int USER_ERROR = 2;

@@ -1,0 +1,102 @@
+package io.logitnet.bench;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/**
+ * One row of the harness's results: a backend, a precision and a shape, with its timings and the side-by-side
+ * figures. Written as JSON with snake_case names ({@code step_ms}, {@code ratio_vs_pytorch}); a field that was not
+ * measured is left out. A shape the harness did not run has {@link #skipped()} set to the reason and no timings.
+ *
+ * @param backend              {@code cpu}, {@code opencl}, {@code cuda}
+ * @param device               the backend's device in words
+ * @param precision            {@code fp32}, {@code tf32}
+ * @param batch                examples per step
+ * @param layers               widths {@code [in, h1, ..., out]}
+ * @param hiddenWidth          the widest hidden layer
+ * @param depth                hidden layers
+ * @param steps                timed steps
+ * @param stepMs               median step time (ms), forward + loss + backward + SGD update, synchronized
+ * @param stepMsMin            fastest step
+ * @param stepMsMax            slowest step
+ * @param tflops               6 × batch × Σ in·out / median step time, in 10¹² FLOP/s
+ * @param examplesPerS         batch / median step time
+ * @param gemmPeakTflops       the best rate of a large square GEMM measured on this backend in the same run
+ * @param fractionOfPeak       tflops / gemmPeakTflops
+ * @param peakMemoryBytes      bytes of tensors a step holds, computed from the shapes (see {@link Shape#memoryBytes})
+ * @param ratioVsCpu           the CPU backend's step time over this one's (above 1: faster than the CPU backend)
+ * @param epochMs              one epoch of {@code epochSteps} mini-batches through {@link io.logitnet.train.Trainer}
+ * @param epochSteps           mini-batches in that epoch
+ * @param pytorchDevice        PyTorch's device in the comparison ({@code cpu} or {@code cuda})
+ * @param pytorchStepMs        PyTorch's median step time for the same shape and precision
+ * @param pytorchTflops        PyTorch's rate by the same formula
+ * @param pytorchGemmPeakTflops PyTorch's large GEMM rate on that device
+ * @param ratioVsPytorch       PyTorch's step time over LogitNet's (above 1: LogitNet is faster)
+ * @param skipped              why this shape was not run, or null
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Measurement(String backend, String device, String precision, int batch, List<Integer> layers,
+                          int hiddenWidth, int depth, Integer steps, Double stepMs, Double stepMsMin,
+                          Double stepMsMax, Double tflops, Double examplesPerS, Double gemmPeakTflops,
+                          Double fractionOfPeak, Long peakMemoryBytes, Double ratioVsCpu, Double epochMs,
+                          Integer epochSteps, String pytorchDevice, Double pytorchStepMs, Double pytorchTflops,
+                          Double pytorchGemmPeakTflops, Double ratioVsPytorch, String skipped) {
+
+    /** A timed shape, without the side-by-side figures. */
+    static Measurement timed(String backend, String device, String precision, Shape s, double[] stepMs,
+                             double gemmPeakTflops) {
+        double[] sorted = stepMs.clone();
+        java.util.Arrays.sort(sorted);
+        double median = median(sorted);
+        double tflops = s.flopsPerStep() / (median / 1e3) / 1e12;
+        return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(),
+                sorted.length, median, sorted[0], sorted[sorted.length - 1], tflops, s.batch() / (median / 1e3),
+                gemmPeakTflops, tflops / gemmPeakTflops, s.memoryBytes(0), null, null, null, null, null, null,
+                null, null, null);
+    }
+
+    /** A shape that was not run, and why. */
+    static Measurement skipped(String backend, String device, String precision, Shape s, String reason) {
+        return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(), null,
+                null, null, null, null, null, null, null, s.memoryBytes(0), null, null, null, null, null, null, null,
+                null, reason);
+    }
+
+    /** The median of sorted values. */
+    static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Whether this row holds timings. */
+    public boolean measured() {
+        return skipped == null && stepMs != null;
+    }
+
+    /** The shape of this row. */
+    public Shape shape() {
+        return new Shape(batch, layers);
+    }
+
+    Measurement withRatioVsCpu(Double r) {
+        return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
+                stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, r,
+                epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
+                ratioVsPytorch, skipped);
+    }
+
+    Measurement withEpoch(Double ms, Integer count) {
+        return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
+                stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
+                ratioVsCpu, ms, count, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
+                ratioVsPytorch, skipped);
+    }
+
+    Measurement withPytorch(String torchDevice, double torchStepMs, double torchTflops, Double torchPeak) {
+        Double ratio = stepMs == null ? null : torchStepMs / stepMs;
+        return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
+                stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
+                ratioVsCpu, epochMs, epochSteps, torchDevice, torchStepMs, torchTflops, torchPeak, ratio, skipped);
+    }
+}

@@ -1,0 +1,349 @@
+package io.logitnet.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The harness's results as a JSON array, a JSON document with the run's context, a Markdown report and a table. */
+public final class Report {
+    /** snake_case names, nulls left out. */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Report() {
+    }
+
+    /** One JSON array: an object per measurement. */
+    public static String jsonArray(StepBench.Result r) {
+        try {
+            return JSON.writeValueAsString(r.measurements());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The whole run: date, command, machine, devices, GEMM peaks, PyTorch's versions, measurements, profiles. */
+    public static String jsonDocument(StepBench.Result r) {
+        ObjectNode doc = JSON.createObjectNode();
+        doc.put("date", r.date());
+        doc.put("command", r.command());
+        doc.set("machine", JSON.valueToTree(r.machine()));
+        doc.set("devices", JSON.valueToTree(r.devices()));
+        doc.put("gemm_n", r.gemmN());
+        doc.set("gemm_peak_tflops", JSON.valueToTree(r.gemmPeaks()));
+        if (r.pytorchInfo() != null) {
+            doc.set("pytorch", r.pytorchInfo());
+        }
+        doc.set("measurements", JSON.valueToTree(r.measurements()));
+        ObjectNode profiles = doc.putObject("profiles");
+        profiles.put("shape", StepBench.ISSUE_2_SHAPE.id());
+        for (Map.Entry<String, List<StepProfile.Op>> e : r.profiles().entrySet()) {
+            ArrayNode ops = profiles.putArray(e.getKey());
+            for (StepProfile.Op op : e.getValue()) {
+                ObjectNode o = ops.addObject().put("op", op.name()).put("ms", op.ms());
+                if (op.flops() > 0) {
+                    o.put("gflops", op.gflops());
+                }
+            }
+        }
+        if (r.pytorchProfile() != null) {
+            profiles.set("pytorch", r.pytorchProfile());
+        }
+        doc.set("notes", JSON.valueToTree(r.notes()));
+        doc.put("wall_seconds", r.wallSeconds());
+        try {
+            return JSON.writeValueAsString(doc);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Writes {@code DATE-stepbench.json}, {@code .md} and {@code .png} into {@code dir}.
+     *
+     * @return the files written
+     */
+    public static List<Path> write(StepBench.Result r, Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path stem = StepBench.defaultStem(dir, r.date());
+            Path json = Path.of(stem + ".json");
+            Path md = Path.of(stem + ".md");
+            Path png = Path.of(stem + ".png");
+            Files.writeString(json, jsonDocument(r) + "\n", StandardCharsets.UTF_8);
+            Plot.write(r, png);
+            Files.writeString(md, markdown(r, png.getFileName().toString(), json.getFileName().toString()),
+                    StandardCharsets.UTF_8);
+            return List.of(md, json, png);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the benchmark report into " + dir, e);
+        }
+    }
+
+    /** A plain-text table of the measurements, for a terminal. */
+    public static String table(StepBench.Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10s %8s %6s %8s %10s %9s%n", "backend", "prec",
+                "shape", "step ms", "TFLOP/s", "%peak", "vs cpu", "torch ms", "vs torch"));
+        for (Measurement m : r.measurements()) {
+            if (!m.measured()) {
+                sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s skipped: %s%n", m.backend(), m.precision(),
+                        m.shape().id(), m.skipped()));
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10.3f %8.4f %5.0f%% %8s %10s %9s%n", m.backend(),
+                    m.precision(), m.shape().id(), m.stepMs(), m.tflops(), 100 * m.fractionOfPeak(),
+                    ratio(m.ratioVsCpu()), m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs()),
+                    ratio(m.ratioVsPytorch())));
+        }
+        for (String n : r.notes()) {
+            sb.append("note: ").append(n).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** The Markdown report: context, goals with pass/miss, issue 2's shape with its breakdown, every number. */
+    public static String markdown(StepBench.Result r, String png, String json) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# LogitNet training-step benchmark, ").append(r.date()).append("\n\n");
+        sb.append("Command: `").append(r.command()).append("`  \n");
+        sb.append(String.format(Locale.ROOT, "Wall time: %.0f s. Raw numbers: [%s](%s).%n%n", r.wallSeconds(), json,
+                json));
+        sb.append("## Machine\n\n| | |\n|---|---|\n");
+        r.machine().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        r.devices().forEach((k, v) -> sb.append("| backend ").append(k).append(" | ").append(v).append(" |\n"));
+        if (r.pytorchInfo() != null) {
+            JsonNode p = r.pytorchInfo();
+            sb.append("| PyTorch | ").append(p.path("torch_version").asText()).append(", Python ")
+                    .append(p.path("python").asText()).append(", ").append(p.path("threads").asText())
+                    .append(" threads as started (the harness sets them), BLAS_INFO=").append(p.path("blas").asText())
+                    .append(", mkldnn ").append(p.path("mkldnn").asText())
+                    .append(p.path("cuda_available").asBoolean() ? ", CUDA " + p.path("cuda_version").asText()
+                            + " on " + p.path("cuda_device").asText() : ", no CUDA")
+                    .append(" |\n");
+        }
+        sb.append("\n## What is measured\n\n");
+        sb.append("One training step: forward through sigmoid hidden layers, softmax cross-entropy on the logits, "
+                + "backward, plain SGD update (lr 0.01), with the device synchronized at the end of every step; each "
+                + "step timed alone after warm-up steps, median reported. PyTorch times the same step "
+                + "(`nn.Sequential` of `nn.Linear` + `nn.Sigmoid`, `F.cross_entropy`, `backward()`, "
+                + "`torch.optim.SGD`) on the same hardware, in the same run, shape by shape. TFLOP/s = 6 × batch × "
+                + "Σ in·out / step time (both sides skip the first layer's input gradient, so the real work is "
+                + "2 × batch × in·h1 less). The GEMM peak is the best rate of an ")
+                .append(r.gemmN()).append("×").append(r.gemmN()).append("×").append(r.gemmN())
+                .append(" product measured on each device in this run. Memory: bytes of tensors a step holds "
+                        + "(parameters, gradients, optimizer state, workspaces, the batch), computed from the shapes. "
+                        + "Epoch: one pass of `Trainer` over N random mini-batches (shuffling, host → device copies, "
+                        + "the steps, and its end-of-epoch evaluation pass). Ratios: \"vs CPU\" is the CPU "
+                        + "backend's step time over this one's, \"vs PyTorch\" is PyTorch's over LogitNet's; "
+                        + "above 1 means LogitNet (this backend) is faster.\n\n");
+        goals(sb, r);
+        issue2(sb, r);
+        sb.append("## Throughput\n\n![throughput against hidden width](").append(png).append(")\n\n");
+        sb.append("## GEMM peaks (TFLOP/s, ").append(r.gemmN()).append("³)\n\n| device | TFLOP/s |\n|---|---:|\n");
+        r.gemmPeaks().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(f4(v)).append(" |\n"));
+        sb.append("\n## All measurements\n\n");
+        sb.append("| backend | prec | batch | layers | step ms (min–max, steps) | TFLOP/s | of GEMM peak | examples/s "
+                + "| memory MiB | vs CPU | epoch ms (steps) | PyTorch ms | PyTorch TFLOP/s | vs PyTorch |\n");
+        sb.append("|---|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+        List<Measurement> skipped = new ArrayList<>();
+        for (Measurement m : r.measurements()) {
+            if (!m.measured()) {
+                skipped.add(m);
+                continue;
+            }
+            sb.append("| ").append(m.backend()).append(" | ").append(m.precision()).append(" | ").append(m.batch())
+                    .append(" | ").append(m.shape().arrows()).append(" | ")
+                    .append(String.format(Locale.ROOT, "%s (%s–%s, %d)", f3(m.stepMs()), f3(m.stepMsMin()),
+                            f3(m.stepMsMax()), m.steps()))
+                    .append(" | ").append(f4(m.tflops()))
+                    .append(" | ").append(String.format(Locale.ROOT, "%.0f%%", 100 * m.fractionOfPeak()))
+                    .append(" | ").append(String.format(Locale.ROOT, "%.0f", m.examplesPerS()))
+                    .append(" | ").append(String.format(Locale.ROOT, "%.1f", m.peakMemoryBytes() / 1048576.0))
+                    .append(" | ").append(ratio(m.ratioVsCpu()))
+                    .append(" | ").append(m.epochMs() == null ? "-" : f3(m.epochMs()) + " (" + m.epochSteps() + ")")
+                    .append(" | ").append(m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs()))
+                    .append(" | ").append(m.pytorchTflops() == null ? "-" : f4(m.pytorchTflops()))
+                    .append(" | ").append(ratio(m.ratioVsPytorch())).append(" |\n");
+        }
+        if (!skipped.isEmpty()) {
+            sb.append("\n## Skipped\n\n");
+            for (Measurement m : skipped) {
+                sb.append("- ").append(m.backend()).append(' ').append(m.precision()).append(", batch ")
+                        .append(m.batch()).append(", ").append(m.shape().arrows()).append(": ").append(m.skipped())
+                        .append('\n');
+            }
+        }
+        if (!r.notes().isEmpty()) {
+            sb.append("\n## Notes\n\n");
+            for (String n : r.notes()) {
+                sb.append("- ").append(n).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void goals(StringBuilder sb, StepBench.Result r) {
+        sb.append("## Goals\n\n| goal | measured | verdict |\n|---|---|---|\n");
+        List<Measurement> cpu = select(r, "cpu", true);
+        if (cpu.isEmpty()) {
+            sb.append("| CPU backend ≥ 1.0× PyTorch CPU | not measured (no PyTorch or no CPU rows) | - |\n");
+        } else {
+            Measurement worst = cpu.get(0);
+            int pass = 0;
+            for (Measurement m : cpu) {
+                worst = m.ratioVsPytorch() < worst.ratioVsPytorch() ? m : worst;
+                pass += m.ratioVsPytorch() >= 1.0 ? 1 : 0;
+            }
+            sb.append("| CPU backend ≥ 1.0× PyTorch CPU, every shape | ").append(pass).append(" of ")
+                    .append(cpu.size()).append(" shapes pass; geometric mean ").append(ratio(geomean(cpu)))
+                    .append("; worst ").append(ratio(worst.ratioVsPytorch())).append(" at ")
+                    .append(worst.batch()).append(" × ").append(worst.shape().arrows()).append(" | ")
+                    .append(pass == cpu.size() ? "pass" : String.format(Locale.ROOT, "miss (worst by %.0f%%)",
+                            100 * (1 - worst.ratioVsPytorch())))
+                    .append(" |\n");
+        }
+        List<Measurement> cuda = select(r, "cuda", true);
+        if (cuda.isEmpty()) {
+            sb.append("| CUDA ≥ 0.95× PyTorch at wide shapes, ≥ 1.0× at small | not measured: no CUDA device (or no "
+                    + "PyTorch with CUDA) in this run | - |\n");
+        } else {
+            for (Measurement m : cuda) {
+                boolean wide = m.hiddenWidth() >= 4096;
+                double target = wide ? 0.95 : 1.0;
+                sb.append("| CUDA ").append(m.precision()).append(" ≥ ").append(target).append("× PyTorch, ")
+                        .append(m.batch()).append(" × ").append(m.shape().arrows()).append(" | ")
+                        .append(ratio(m.ratioVsPytorch())).append(" | ")
+                        .append(m.ratioVsPytorch() >= target ? "pass" : String.format(Locale.ROOT, "miss by %.0f%%",
+                                100 * (target - m.ratioVsPytorch()) / target))
+                        .append(" |\n");
+            }
+        }
+        List<Measurement> cl = select(r, "opencl", false);
+        boolean nvidia = !cl.isEmpty() && cl.get(0).device().toLowerCase(Locale.ROOT).contains("nvidia");
+        List<Measurement> cudaAll = select(r, "cuda", false);
+        if (!nvidia || cudaAll.isEmpty()) {
+            String why = cl.isEmpty() ? "no OpenCL rows" : "OpenCL ran on " + cl.get(0).device()
+                    + ", not an NVIDIA GPU" + (cudaAll.isEmpty() ? ", and no CUDA backend" : "");
+            sb.append("| OpenCL on an NVIDIA GPU ≥ 0.5× CUDA backend | not measured: ").append(why).append(" | - |\n");
+        } else {
+            for (Measurement m : cl) {
+                for (Measurement c : cudaAll) {
+                    if (c.shape().equals(m.shape()) && c.precision().equals("fp32")) {
+                        double ratio = c.stepMs() / m.stepMs();
+                        sb.append("| OpenCL ≥ 0.5× CUDA, ").append(m.batch()).append(" × ").append(m.shape().arrows())
+                                .append(" | ").append(ratio(ratio)).append(" | ")
+                                .append(ratio >= 0.5 ? "pass" : String.format(Locale.ROOT, "miss by %.0f%%",
+                                        100 * (0.5 - ratio) / 0.5)).append(" |\n");
+                    }
+                }
+            }
+        }
+        for (Measurement m : cl) {
+            if (m.ratioVsPytorch() != null && m.shape().equals(StepBench.ISSUE_2_SHAPE)) {
+                sb.append("| (information) OpenCL on ").append(m.device()).append(" vs PyTorch CPU, issue 2 shape | ")
+                        .append(ratio(m.ratioVsPytorch())).append("; vs CPU backend ").append(ratio(m.ratioVsCpu()))
+                        .append(" | no goal |\n");
+            }
+        }
+        sb.append('\n');
+    }
+
+    private static void issue2(StringBuilder sb, StepBench.Result r) {
+        Shape s = StepBench.ISSUE_2_SHAPE;
+        sb.append("## Issue 2: batch 1024, 784 → 4096 sigmoid → 10 softmax cross-entropy, SGD\n\n");
+        boolean any = false;
+        for (Measurement m : r.measurements()) {
+            if (m.shape().equals(s) && m.measured()) {
+                any = true;
+                sb.append("- ").append(m.backend()).append(' ').append(m.precision()).append(": ")
+                        .append(f3(m.stepMs())).append(" ms per step (").append(f4(m.tflops())).append(" TFLOP/s, ")
+                        .append(String.format(Locale.ROOT, "%.0f%%", 100 * m.fractionOfPeak()))
+                        .append(" of this device's GEMM peak)");
+                if (m.pytorchStepMs() != null) {
+                    sb.append("; PyTorch ").append(m.pytorchDevice()).append(' ').append(f3(m.pytorchStepMs()))
+                            .append(" ms; ratio ").append(ratio(m.ratioVsPytorch()))
+                            .append(m.ratioVsPytorch() >= 1 ? " (LogitNet faster)" : " (PyTorch faster)");
+                }
+                sb.append('\n');
+            } else if (m.shape().equals(s)) {
+                any = true;
+                sb.append("- ").append(m.backend()).append(": skipped, ").append(m.skipped()).append('\n');
+            }
+        }
+        if (!any) {
+            sb.append("Not in this run's grid.\n");
+        }
+        for (Map.Entry<String, List<StepProfile.Op>> e : r.profiles().entrySet()) {
+            double total = 0;
+            for (StepProfile.Op op : e.getValue()) {
+                total += op.ms();
+            }
+            sb.append("\nWhere the time goes on ").append(e.getKey())
+                    .append(" (each operation run alone, synchronized; median of the repetitions):\n\n")
+                    .append("| operation | ms | share | GFLOP/s |\n|---|---:|---:|---:|\n");
+            for (StepProfile.Op op : e.getValue()) {
+                sb.append("| ").append(op.name()).append(" | ").append(f3(op.ms())).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f%%", 100 * op.ms() / total)).append(" | ")
+                        .append(op.flops() > 0 ? String.format(Locale.ROOT, "%.1f", op.gflops()) : "").append(" |\n");
+            }
+            sb.append("| **sum** | ").append(f3(total)).append(" | 100% | |\n");
+        }
+        if (r.pytorchProfile() != null && r.pytorchProfile().has("ops")) {
+            sb.append("\nPyTorch CPU, the same step under `torch.autograd.profiler` (self CPU time per operator, "
+                    + "per step; the profiler adds overhead):\n\n| operator | ms | calls |\n|---|---:|---:|\n");
+            for (JsonNode op : r.pytorchProfile().get("ops")) {
+                sb.append("| ").append(op.path("name").asText()).append(" | ").append(f3(op.path("ms").asDouble()))
+                        .append(" | ").append(String.format(Locale.ROOT, "%.0f", op.path("calls").asDouble()))
+                        .append(" |\n");
+            }
+        }
+        sb.append('\n');
+    }
+
+    /** Measured rows of one backend, with a PyTorch ratio when {@code withTorch}. */
+    private static List<Measurement> select(StepBench.Result r, String backend, boolean withTorch) {
+        List<Measurement> out = new ArrayList<>();
+        for (Measurement m : r.measurements()) {
+            if (m.backend().equals(backend) && m.measured() && (!withTorch || m.ratioVsPytorch() != null)) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    private static double geomean(List<Measurement> rows) {
+        double s = 0;
+        for (Measurement m : rows) {
+            s += Math.log(m.ratioVsPytorch());
+        }
+        return Math.exp(s / rows.size());
+    }
+
+    static String ratio(Double r) {
+        return r == null ? "-" : String.format(Locale.ROOT, "%.2f×", r);
+    }
+
+    static String f3(double v) {
+        return String.format(Locale.ROOT, v >= 100 ? "%.1f" : v >= 1 ? "%.2f" : "%.3f", v);
+    }
+
+    static String f4(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+}

@@ -1,0 +1,522 @@
+package io.logitnet.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.logitnet.DeviceOutOfMemoryException;
+import io.logitnet.backend.Backend;
+import io.logitnet.backend.Backends;
+import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.Precision;
+import io.logitnet.backend.Tensor;
+import io.logitnet.data.Dataset;
+import io.logitnet.nn.Init;
+import io.logitnet.nn.Network;
+import io.logitnet.optim.Sgd;
+import io.logitnet.train.OptimizerSpec;
+import io.logitnet.train.TrainConfig;
+import io.logitnet.train.Trainer;
+import io.logitnet.train.TrainingListener;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The end-to-end harness: times training steps (forward, softmax cross-entropy, backward, SGD update, synchronized)
+ * and whole epochs for a grid of shapes on every available backend, with PyTorch timing the same step on the same
+ * hardware in the same run, shape by shape. For each backend, precision and shape it reports the median step time,
+ * the achieved TFLOP/s (6 × batch × Σ in·out per step), the fraction of a large GEMM's rate measured on the same
+ * device in the same run, the bytes of tensors a step holds, and the ratios against the CPU backend and PyTorch.
+ *
+ * <p>Shapes that would not fit in memory, or whose estimated time (from the measured GEMM rate) exceeds the budget
+ * per measurement, are skipped with the reason instead of run. Run it with {@code logitnet bench} or
+ * {@code java -cp bench/target/benchmarks.jar io.logitnet.bench.StepBench --help}.
+ */
+public final class StepBench {
+    /** Issue 2's shape: MNIST-sized input, one 4096-wide sigmoid layer, 10-way softmax, batch 1024. */
+    public static final Shape ISSUE_2_SHAPE = Shape.of(1024, 784, 4096, 10);
+
+    /**
+     * The default grid: a hidden-width sweep at batch 1024 (784 → w → 10), a small batch, depth 3, and wide layers
+     * (4096 → w → 4096) up to sizes that only a GPU runs within the budget.
+     */
+    public static final List<Shape> DEFAULT_GRID = List.of(
+            Shape.of(64, 784, 256, 10),
+            Shape.of(1024, 784, 256, 10),
+            Shape.of(1024, 784, 1024, 10),
+            ISSUE_2_SHAPE,
+            Shape.of(1024, 784, 16384, 10),
+            Shape.of(1024, 784, 1024, 1024, 1024, 10),
+            Shape.of(1024, 4096, 4096, 4096),
+            Shape.of(1024, 4096, 16384, 4096),
+            Shape.of(1024, 8192, 32768, 8192));
+
+    /** The grid of {@code --quick}: small shapes that run in seconds on any machine. */
+    public static final List<Shape> QUICK_GRID = List.of(
+            Shape.of(128, 784, 256, 10),
+            Shape.of(128, 784, 1024, 10));
+
+    private StepBench() {
+    }
+
+    /**
+     * What to run.
+     *
+     * @param quick         small grid, few repetitions (CI smoke test)
+     * @param backends      backend names to run, or null for every available one
+     * @param grid          shapes
+     * @param pytorch       whether to time PyTorch side by side
+     * @param python        interpreter with torch, or null to search ({@code /usr/bin/python3}, then {@code python3})
+     * @param torchThreads  PyTorch's CPU threads, 0 for every core (as LogitNet uses)
+     * @param warmup        untimed steps before timing
+     * @param reps          timed steps (more for fast shapes: timing goes on for at least {@code minSeconds})
+     * @param minSeconds    keep timing a fast shape at least this long (up to 200 steps)
+     * @param budgetSeconds time allowed for one measurement; shapes estimated to need more are skipped
+     * @param gemmN         size n of the n×n×n GEMM that measures each device's peak
+     * @param epochSteps    mini-batches in the timed epoch, 0 for no epoch timing
+     * @param profile       break issue 2's shape down operation by operation on each backend (and in PyTorch)
+     * @param command       the command line, for the report
+     */
+    public record Options(boolean quick, List<String> backends, List<Shape> grid, boolean pytorch, String python,
+                          int torchThreads, int warmup, int reps, double minSeconds, double budgetSeconds, int gemmN,
+                          int epochSteps, boolean profile, String command) {
+        public Options {
+            grid = List.copyOf(grid);
+            backends = backends == null ? null : List.copyOf(backends);
+            if (warmup < 0 || reps < 1 || budgetSeconds <= 0 || gemmN < 1 || epochSteps < 0) {
+                throw new IllegalArgumentException("invalid options: warmup " + warmup + ", reps " + reps
+                        + ", budget " + budgetSeconds + " s, gemm n " + gemmN + ", epoch steps " + epochSteps);
+            }
+        }
+
+        /** The defaults of a full run ({@code quick} false) or of {@code --quick}. */
+        public static Options defaults(boolean quick) {
+            return quick
+                    ? new Options(true, null, QUICK_GRID, true, null, 0, 1, 3, 0.1, 5, 1024, 2, false, "")
+                    : new Options(false, null, DEFAULT_GRID, true, null, 0, 2, 10, 1.0, 30, 2048, 5, true, "");
+        }
+
+        public Options withBackends(List<String> v) {
+            return new Options(quick, v, grid, pytorch, python, torchThreads, warmup, reps, minSeconds, budgetSeconds,
+                    gemmN, epochSteps, profile, command);
+        }
+
+        public Options withGrid(List<Shape> v) {
+            return new Options(quick, backends, v, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profile, command);
+        }
+
+        public Options withPytorch(boolean v, String interpreter, int threads) {
+            return new Options(quick, backends, grid, v, interpreter, threads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profile, command);
+        }
+
+        public Options withTiming(int warmupSteps, int timedSteps, double budget) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmupSteps, timedSteps,
+                    minSeconds, budget, gemmN, epochSteps, profile, command);
+        }
+
+        public Options withGemmN(int v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, v, epochSteps, profile, command);
+        }
+
+        public Options withEpochSteps(int v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, v, profile, command);
+        }
+
+        public Options withProfile(boolean v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, v, command);
+        }
+
+        public Options withCommand(String v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profile, v);
+        }
+    }
+
+    /**
+     * Everything one run measured.
+     *
+     * @param date          the day of the run (UTC)
+     * @param command       the command line
+     * @param machine       CPU, cores, memory, OS, Java, BLAS
+     * @param devices       backend (and precision) → device in words
+     * @param gemmPeaks     {@code backend precision} (or {@code pytorch DEVICE precision}) → TFLOP/s of an n×n×n GEMM
+     * @param gemmN         that n
+     * @param measurements  one row per backend, precision and shape
+     * @param profiles      backend → operation breakdown of issue 2's shape
+     * @param pytorchInfo   torch version, threads, BLAS, CUDA, as the script reported them; null without PyTorch
+     * @param pytorchProfile PyTorch's operator breakdown of issue 2's shape on the CPU; null when not taken
+     * @param notes         skipped backends, rejected interpreters, errors
+     * @param wallSeconds   how long the run took
+     */
+    public record Result(String date, String command, Map<String, String> machine, Map<String, String> devices,
+                         Map<String, Double> gemmPeaks, int gemmN, List<Measurement> measurements,
+                         Map<String, List<StepProfile.Op>> profiles, JsonNode pytorchInfo, JsonNode pytorchProfile,
+                         List<String> notes, double wallSeconds) {
+    }
+
+    /** Runs the harness; progress goes to {@code log}. */
+    public static Result run(Options o, PrintStream log) {
+        long start = System.nanoTime();
+        String loadBefore = MachineInfo.loadAverage();
+        List<String> notes = new ArrayList<>();
+        Map<String, String> devices = new LinkedHashMap<>();
+        Map<String, Double> peaks = new LinkedHashMap<>();
+        Map<String, List<StepProfile.Op>> profiles = new LinkedHashMap<>();
+        List<Measurement> rows = new ArrayList<>();
+        List<String> names = o.backends();
+        if (names == null) {
+            List<String> skipped = new ArrayList<>();
+            names = new ArrayList<>(BenchBackends.available(skipped));
+            // the CPU reference first: every other row is read against it
+            names.sort(java.util.Comparator.comparing(n -> !n.equals("cpu")));
+            for (String s : skipped) {
+                notes.add("backend " + s);
+                log.println("skipping backend " + s);
+            }
+        }
+        List<Backend> open = new ArrayList<>();
+        PyTorchRunner torch = null;
+        JsonNode torchProfile = null;
+        try {
+            for (String name : names) {
+                try {
+                    Backend b = BenchBackends.open(name);
+                    open.add(b);
+                    devices.put(b.name(), b.deviceName() + tuning(b));
+                    log.println("backend " + b.name() + ": " + b.deviceName());
+                } catch (BenchBackends.Unavailable e) {
+                    notes.add(e.getMessage());
+                    log.println(e.getMessage());
+                }
+            }
+            if (o.pytorch()) {
+                torch = PyTorchRunner.start(o.python(), o.torchThreads() > 0 ? o.torchThreads()
+                        : Runtime.getRuntime().availableProcessors(), notes);
+                if (torch == null) {
+                    notes.add("PyTorch: not measured (no python with torch found; use --python PATH)");
+                    log.println("PyTorch: not found, LogitNet only");
+                } else {
+                    log.println("PyTorch: " + torch.python() + ", " + torch.info());
+                }
+            }
+            // each device's GEMM peak, per precision, before any shape
+            for (Backend b : open) {
+                for (Precision p : precisions(b)) {
+                    b.setPrecision(p);
+                    double tf = gemmPeak(b, o.gemmN(), o.quick() ? 2 : 4);
+                    peaks.put(b.name() + " " + lower(p), tf);
+                    log.printf(Locale.ROOT, "GEMM %d³ on %s %s: %.3f TFLOP/s%n", o.gemmN(), b.name(), lower(p), tf);
+                }
+            }
+            Map<String, Double> torchPeaks = new LinkedHashMap<>();
+            if (torch != null) {
+                for (String[] dp : torchTargets(open, torch)) {
+                    JsonNode g = torch.gemm(dp[0], dp[1], o.gemmN(), o.quick() ? 2 : 4);
+                    if (g.has("error")) {
+                        notes.add("PyTorch GEMM on " + dp[0] + " " + dp[1] + ": " + g.get("error").asText());
+                        continue;
+                    }
+                    double tf = g.get("gemm_peak_tflops").asDouble();
+                    torchPeaks.put(dp[0] + " " + dp[1], tf);
+                    peaks.put("pytorch " + dp[0] + " " + dp[1], tf);
+                    log.printf(Locale.ROOT, "GEMM %d³ in PyTorch on %s %s: %.3f TFLOP/s%n", o.gemmN(), dp[0], dp[1],
+                            tf);
+                }
+            }
+            for (Shape s : o.grid()) {
+                List<Measurement> shapeRows = new ArrayList<>();
+                for (Backend b : open) {
+                    for (Precision p : precisions(b)) {
+                        b.setPrecision(p);
+                        Measurement m = measure(b, s, o, peaks.get(b.name() + " " + lower(p)), log);
+                        shapeRows.add(m);
+                        if (o.profile() && s.equals(ISSUE_2_SHAPE) && p == Precision.FP32 && m.measured()) {
+                            profiles.put(b.name(), StepProfile.profile(b, s, o.quick() ? 2 : 5));
+                        }
+                    }
+                }
+                if (torch != null) {
+                    shapeRows = withPytorch(shapeRows, open, torch, torchPeaks, s, o, notes, log);
+                    if (o.profile() && s.equals(ISSUE_2_SHAPE) && torchPeaks.containsKey("cpu fp32")) {
+                        torchProfile = torch.profile("cpu", s, o.quick() ? 2 : 5);
+                    }
+                }
+                rows.addAll(withRatioVsCpu(shapeRows));
+            }
+        } finally {
+            if (torch != null) {
+                torch.close();
+            }
+            for (int i = open.size() - 1; i >= 0; i--) {
+                open.get(i).close();
+            }
+        }
+        String command = o.command().isEmpty() ? "io.logitnet.bench.StepBench" : o.command();
+        Map<String, String> machine = new LinkedHashMap<>(MachineInfo.describe());
+        machine.put("load average 1/5/15 min, before / after", loadBefore + "; " + MachineInfo.loadAverage());
+        return new Result(LocalDate.now(ZoneOffset.UTC).toString(), command, machine, devices, peaks,
+                o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfile, notes,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static String tuning(Backend b) {
+        if (b instanceof io.logitnet.cpu.CpuBackend cpu) {
+            return cpu.nativeBlas() ? "" : " (pure-Java BLAS: install libopenblas0 for native GEMM)";
+        }
+        if (b instanceof io.logitnet.opencl.OpenClBackend cl) {
+            return "; " + cl.tuningSummary();
+        }
+        return "";
+    }
+
+    /** The precisions a backend runs matrix products in that the harness measures: FP32, and TF32 where offered. */
+    static List<Precision> precisions(Backend b) {
+        List<Precision> out = new ArrayList<>();
+        for (Precision p : List.of(Precision.FP32, Precision.TF32)) {
+            if (b.supportedPrecisions().contains(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    static String lower(Precision p) {
+        return p.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The best rate of an n×n×n product on b, in TFLOP/s. */
+    static double gemmPeak(Backend b, int n, int reps) {
+        Tensor a = null;
+        Tensor c = null;
+        Tensor d = null;
+        try {
+            a = BenchData.uniform(b, n, n, 11);
+            c = BenchData.uniform(b, n, n, 12);
+            d = b.allocate(n, n);
+            b.gemm(false, false, 1f, a, c, 0f, d);
+            b.synchronize();
+            double best = Double.POSITIVE_INFINITY;
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                b.gemm(false, false, 1f, a, c, 0f, d);
+                b.synchronize();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return 2.0 * n * n * n / best / 1e12;
+        } finally {
+            BenchData.closeAll(a, c, d);
+        }
+    }
+
+    /** Bytes a backend can give to one shape: 80% of the free JVM heap (CPU) or of the device's memory. */
+    static long memoryLimit(Backend b) {
+        if (b.name().equals("cpu")) {
+            Runtime rt = Runtime.getRuntime();
+            return (long) (0.8 * (rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())));
+        }
+        long most = -1;
+        for (Backends.Status s : Backends.discover()) {
+            if (s.provider().name().equals(b.name())) {
+                for (DeviceInfo d : s.availability().devices()) {
+                    most = Math.max(most, d.memoryBytes());
+                }
+            }
+        }
+        return most > 0 ? (long) (0.8 * most) : Long.MAX_VALUE;
+    }
+
+    /** One backend, precision and shape: the step timings and, when the budget allows, one epoch. */
+    static Measurement measure(Backend b, Shape s, Options o, double peakTflops, PrintStream log) {
+        String precision = lower(b.precision());
+        String label = b.name() + " " + precision + " " + s.id();
+        int largest = 0;
+        for (int i = 0; i + 1 < s.layers().size(); i++) {
+            largest = Math.max(largest, s.layers().get(i) * s.layers().get(i + 1));
+        }
+        long need = s.memoryBytes(0) + 4L * largest; // + the host array that initializes the largest weight
+        long limit = memoryLimit(b);
+        if (need > limit) {
+            String why = String.format(Locale.ROOT, "needs %.1f GiB of tensors, over the %.1f GiB available to %s",
+                    need / 1073741824.0, limit / 1073741824.0, b.name());
+            log.println(label + ": skipped, " + why);
+            return Measurement.skipped(b.name(), b.deviceName(), precision, s, why);
+        }
+        int minReps = Math.min(3, o.reps());
+        double estimate = s.flopsPerStep() / (peakTflops * 1e12);
+        if (estimate * (o.warmup() + minReps) > o.budgetSeconds()) {
+            String why = String.format(Locale.ROOT, "estimated at least %.1f s per step at the measured GEMM rate"
+                    + " (%.3f TFLOP/s): %d steps exceed the budget of %.0f s per measurement", estimate, peakTflops,
+                    o.warmup() + minReps, o.budgetSeconds());
+            log.println(label + ": skipped, " + why);
+            return Measurement.skipped(b.name(), b.deviceName(), precision, s, why);
+        }
+        try (Network net = Network.create(b, s.architecture(), Init.AUTO, 42, false);
+             Sgd sgd = new Sgd(0.01f, 0f, false);
+             Tensor x = BenchData.uniform(b, s.batch(), s.layers().get(0), 1);
+             Tensor y = b.upload(BenchData.labels(s.batch(), s.layers().get(s.layers().size() - 1), 2),
+                     s.batch(), 1)) {
+            long warmStart = System.nanoTime();
+            double warmFor = Math.min(o.quick() ? 0.1 : 0.5, o.budgetSeconds() / 4);
+            for (int w = 0; w < o.warmup() || (seconds(warmStart) < warmFor && w < 50); w++) {
+                step(net, sgd, x, y);
+                b.synchronize();
+            }
+            double[] times = new double[200];
+            int n = 0;
+            long timedStart = System.nanoTime();
+            while (n < times.length && (n < o.reps() || seconds(timedStart) < o.minSeconds())) {
+                long t0 = System.nanoTime();
+                step(net, sgd, x, y);
+                b.synchronize();
+                times[n++] = (System.nanoTime() - t0) / 1e6;
+                if (n >= minReps && seconds(timedStart) > o.budgetSeconds()) {
+                    break;
+                }
+            }
+            Measurement m = Measurement.timed(b.name(), b.deviceName(), precision, s, java.util.Arrays.copyOf(times, n),
+                    peakTflops);
+            log.printf(Locale.ROOT, "%s: median %.3f ms over %d steps, %.4f TFLOP/s (%.0f%% of GEMM peak)%n", label,
+                    m.stepMs(), n, m.tflops(), 100 * m.fractionOfPeak());
+            if (o.epochSteps() > 0 && m.stepMs() / 1e3 * (o.epochSteps() + 2) <= o.budgetSeconds()) {
+                double ms = epoch(net, s, o.epochSteps());
+                m = m.withEpoch(ms, o.epochSteps());
+                log.printf(Locale.ROOT, "%s: epoch of %d steps %.1f ms%n", label, o.epochSteps(), ms);
+            }
+            return m;
+        } catch (DeviceOutOfMemoryException e) {
+            log.println(label + ": skipped, out of memory: " + e.getMessage());
+            return Measurement.skipped(b.name(), b.deviceName(), precision, s, "out of memory: " + e.getMessage());
+        }
+    }
+
+    /** The step every system times: forward, softmax cross-entropy, backward, SGD update. */
+    static void step(Network net, Sgd sgd, Tensor x, Tensor y) {
+        net.forwardBackward(x, y, null);
+        sgd.step(net.parameters(), net.gradients());
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    /**
+     * One epoch through {@link Trainer} on {@code steps} random mini-batches: shuffling, host → device copies of each
+     * batch, the steps, and the trainer's end-of-epoch evaluation pass over the training rows.
+     */
+    static double epoch(Network net, Shape s, int steps) {
+        int rows = s.batch() * steps;
+        int in = s.layers().get(0);
+        Dataset data = new Dataset(BenchData.uniform(Math.multiplyExact(rows, in), 3), rows, in,
+                BenchData.labels(rows, s.layers().get(s.layers().size() - 1), 4), 1, null);
+        TrainConfig config = TrainConfig.defaults().withEpochs(1).withBatchSize(s.batch()).withValidationSplit(0)
+                .withOptimizer(OptimizerSpec.sgd(0.01f, 0f));
+        Trainer trainer = new Trainer(config, TrainingListener.NONE);
+        long t0 = System.nanoTime();
+        trainer.fit(net, data);
+        net.backend().synchronize();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** PyTorch device and precision pairs to compare with: the same hardware as each backend. */
+    static List<String[]> torchTargets(List<Backend> open, PyTorchRunner torch) {
+        List<String[]> out = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        for (Backend b : open) {
+            String dev = torchDevice(b, torch.cudaAvailable());
+            if (dev == null) {
+                continue;
+            }
+            for (Precision p : precisions(b)) {
+                String key = dev + " " + lower(p);
+                if (!seen.contains(key)) {
+                    seen.add(key);
+                    out.add(new String[] {dev, lower(p)});
+                }
+            }
+        }
+        return out;
+    }
+
+    /** PyTorch's device on the same hardware as b: cpu for the CPU backend and CPU OpenCL devices, else cuda. */
+    static String torchDevice(Backend b, boolean torchCuda) {
+        String name = b.deviceName().toLowerCase(Locale.ROOT);
+        boolean onCpu = b.name().equals("cpu") || name.contains("pthread") || name.contains("cpu")
+                || name.contains("portable computing language");
+        if (onCpu) {
+            return "cpu";
+        }
+        boolean nvidia = b.name().equals("cuda") || name.contains("nvidia");
+        return nvidia && torchCuda ? "cuda" : null;
+    }
+
+    private static List<Measurement> withPytorch(List<Measurement> shapeRows, List<Backend> open, PyTorchRunner torch,
+                                                 Map<String, Double> torchPeaks, Shape s, Options o,
+                                                 List<String> notes, PrintStream log) {
+        Map<String, JsonNode> answers = new LinkedHashMap<>();
+        List<Measurement> out = new ArrayList<>();
+        for (Measurement m : shapeRows) {
+            Backend b = open.stream().filter(x -> x.name().equals(m.backend())).findFirst().orElseThrow();
+            String dev = torchDevice(b, torch.cudaAvailable());
+            String key = dev + " " + m.precision();
+            if (dev == null || !m.measured() || !torchPeaks.containsKey(key)) {
+                out.add(m);
+                continue;
+            }
+            JsonNode r = answers.get(key);
+            if (r == null) {
+                int minReps = Math.min(3, o.reps());
+                r = torch.step(dev, m.precision(), s, o.warmup(), o.reps(), minReps, o.budgetSeconds(),
+                        o.minSeconds());
+                answers.put(key, r);
+                if (r.has("error")) {
+                    notes.add("PyTorch " + key + " " + s.id() + ": " + r.get("error").asText());
+                    log.println("pytorch " + key + " " + s.id() + ": " + r.get("error").asText());
+                } else {
+                    log.printf(Locale.ROOT, "pytorch %s %s: median %.3f ms over %d steps, %.4f TFLOP/s%n", key, s.id(),
+                            r.get("step_ms").asDouble(), r.get("steps").asInt(), r.get("tflops").asDouble());
+                }
+            }
+            if (r.has("error")) {
+                out.add(m);
+            } else {
+                out.add(m.withPytorch(dev, r.get("step_ms").asDouble(), r.get("tflops").asDouble(),
+                        torchPeaks.get(key)));
+            }
+        }
+        return out;
+    }
+
+    private static List<Measurement> withRatioVsCpu(List<Measurement> shapeRows) {
+        Double cpu = null;
+        for (Measurement m : shapeRows) {
+            if (m.backend().equals("cpu") && m.precision().equals("fp32") && m.measured()) {
+                cpu = m.stepMs();
+            }
+        }
+        List<Measurement> out = new ArrayList<>();
+        for (Measurement m : shapeRows) {
+            out.add(cpu != null && m.measured() ? m.withRatioVsCpu(cpu / m.stepMs()) : m);
+        }
+        return out;
+    }
+
+    /** Command-line entry point; see {@link BenchCli} for the options. */
+    public static void main(String[] args) {
+        System.exit(BenchCli.run(args, "java io.logitnet.bench.StepBench", System.out, System.err));
+    }
+
+    /** The output folder's default name for files of a run: {@code DATE-stepbench}. */
+    static Path defaultStem(Path dir, String date) {
+        return dir.resolve(date + "-stepbench");
+    }
+}

@@ -1,0 +1,106 @@
+package io.logitnet.cli;
+
+import io.logitnet.bench.BenchCli;
+import io.logitnet.bench.Shape;
+import io.logitnet.bench.StepBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code logitnet bench}: the end-to-end training-step harness of the bench module. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time training steps (forward, softmax cross-entropy, backward, SGD) and epochs for a grid "
+                + "of shapes on every available backend and, side by side in the same run, in PyTorch when a python "
+                + "with torch is found.",
+                "Reports per backend, precision and shape the median step time, TFLOP/s (6 x batch x sum in*out per "
+                        + "step), the fraction of a large GEMM's rate on the same device, the bytes of tensors a "
+                        + "step holds, and the ratios against the CPU backend and PyTorch (above 1: LogitNet faster).",
+                "Shapes that would not fit in memory or in the time budget are skipped with the reason."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "small grid, few repetitions (under a minute; CI smoke test)")
+    boolean quick;
+
+    @Option(names = "--json", description = "print one JSON array, an object per measurement (progress on stderr)")
+    boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "write DIR/DATE-stepbench.md, .json and .png")
+    Path out;
+
+    @Option(names = "--backend", split = ",", paramLabel = "NAME",
+            description = "backends to run, e.g. cpu,opencl (default: every available one)")
+    List<String> backends;
+
+    @Option(names = "--shape", split = ",", paramLabel = "BATCHxIN-...-OUT",
+            description = "shapes, e.g. 1024x784-4096-10 (default: the built-in grid)")
+    List<String> shapes;
+
+    @Option(names = "--python", paramLabel = "PATH",
+            description = "interpreter with torch (default: /usr/bin/python3, then python3)")
+    String python;
+
+    @Option(names = "--no-pytorch", description = "LogitNet only")
+    boolean noPytorch;
+
+    @Option(names = "--torch-threads", paramLabel = "N",
+            description = "PyTorch CPU threads (default: every core, as LogitNet uses)")
+    Integer torchThreads;
+
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed steps before timing")
+    Integer warmup;
+
+    @Option(names = "--reps", paramLabel = "N", description = "timed steps per shape")
+    Integer reps;
+
+    @Option(names = "--budget-s", paramLabel = "SECONDS",
+            description = "time allowed per measurement; slower shapes are skipped with a note")
+    Double budget;
+
+    @Option(names = "--gemm-n", paramLabel = "N", description = "size of the square GEMM that measures each peak")
+    Integer gemmN;
+
+    @Option(names = "--epoch-steps", paramLabel = "N", description = "mini-batches in the timed epoch (0: none)")
+    Integer epochSteps;
+
+    @Option(names = "--profile", negatable = true, description = "per-operation breakdown of 1024x784-4096-10 "
+            + "(default: on, off with --quick)")
+    Boolean profile;
+
+    @Override
+    public Integer call() {
+        StepBench.Options o = StepBench.Options.defaults(quick);
+        if (backends != null) {
+            o = o.withBackends(backends);
+        }
+        if (shapes != null) {
+            List<Shape> grid = new ArrayList<>();
+            for (String s : shapes) {
+                grid.add(Shape.parse(s));
+            }
+            o = o.withGrid(grid);
+        }
+        o = o.withPytorch(!noPytorch, python, torchThreads != null ? torchThreads : o.torchThreads());
+        o = o.withTiming(warmup != null ? warmup : o.warmup(), reps != null ? reps : o.reps(),
+                budget != null ? budget : o.budgetSeconds());
+        if (gemmN != null) {
+            o = o.withGemmN(gemmN);
+        }
+        if (epochSteps != null) {
+            o = o.withEpochSteps(epochSteps);
+        }
+        if (profile != null) {
+            o = o.withProfile(profile);
+        }
+        List<String> args = spec.commandLine().getParseResult().originalArgs();
+        o = o.withCommand("logitnet " + String.join(" ", args));
+        return BenchCli.execute(o, json, out, System.out, System.err);
+    }
+}
