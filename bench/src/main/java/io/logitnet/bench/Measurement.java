@@ -32,6 +32,7 @@ import java.util.List;
  * @param pytorchStepMs        PyTorch's median step time for the same shape and precision
  * @param pytorchTflops        PyTorch's rate by the same formula
  * @param pytorchGemmPeakTflops PyTorch's large GEMM rate on that device
+ * @param pytorchThreads       PyTorch's CPU threads in its fastest timing (every core, or its own default)
  * @param ratioVsPytorch       PyTorch's step time over LogitNet's (above 1: LogitNet is faster)
  * @param skipped              why this shape was not run, or null
  */
@@ -41,7 +42,8 @@ public record Measurement(String backend, String device, String precision, int b
                           Double stepMsMax, Double tflops, Double examplesPerS, Double gemmPeakTflops,
                           Double fractionOfPeak, Long peakMemoryBytes, Double ratioVsCpu, Double epochMs,
                           Integer epochSteps, String pytorchDevice, Double pytorchStepMs, Double pytorchTflops,
-                          Double pytorchGemmPeakTflops, Double ratioVsPytorch, String skipped) {
+                          Double pytorchGemmPeakTflops, Integer pytorchThreads, Double ratioVsPytorch,
+                          String skipped) {
 
     /** A timed shape, without the side-by-side figures. */
     static Measurement timed(String backend, String device, String precision, Shape s, double[] stepMs,
@@ -53,14 +55,14 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(),
                 sorted.length, median, sorted[0], sorted[sorted.length - 1], tflops, s.batch() / (median / 1e3),
                 gemmPeakTflops, tflops / gemmPeakTflops, s.memoryBytes(0), null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /** A shape that was not run, and why. */
     static Measurement skipped(String backend, String device, String precision, Shape s, String reason) {
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(), null,
                 null, null, null, null, null, null, null, s.memoryBytes(0), null, null, null, null, null, null, null,
-                null, reason);
+                null, null, reason);
     }
 
     /** The median of sorted values. */
@@ -83,20 +85,22 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, r,
                 epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                ratioVsPytorch, skipped);
+                pytorchThreads, ratioVsPytorch, skipped);
     }
 
     Measurement withEpoch(Double ms, Integer count) {
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, ms, count, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                ratioVsPytorch, skipped);
+                pytorchThreads, ratioVsPytorch, skipped);
     }
 
-    Measurement withPytorch(String torchDevice, double torchStepMs, double torchTflops, Double torchPeak) {
+    Measurement withPytorch(String torchDevice, double torchStepMs, double torchTflops, Double torchPeak,
+                            Integer torchThreads) {
         Double ratio = stepMs == null ? null : torchStepMs / stepMs;
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
-                ratioVsCpu, epochMs, epochSteps, torchDevice, torchStepMs, torchTflops, torchPeak, ratio, skipped);
+                ratioVsCpu, epochMs, epochSteps, torchDevice, torchStepMs, torchTflops, torchPeak, torchThreads,
+                ratio, skipped);
     }
 }

@@ -61,7 +61,7 @@ public final class PyTorchRunner implements AutoCloseable {
      * Starts the PyTorch side with the first interpreter that can import torch: {@code explicit} when given, else
      * {@code /usr/bin/python3}, then {@code python3} on the PATH.
      *
-     * @param threads CPU threads for PyTorch, 0 for every core this process may use
+     * @param threads CPU threads for PyTorch's process, 0 to leave PyTorch's default
      * @param notes   receives why each interpreter was rejected
      * @return the runner, or null when no interpreter has torch
      */
@@ -120,16 +120,23 @@ public final class PyTorchRunner implements AutoCloseable {
         return info.path("cuda_available").asBoolean(false);
     }
 
+    /** PyTorch's own default number of CPU threads here (what it uses when nobody sets it). */
+    public int defaultThreads() {
+        return info.path("threads").asInt(1);
+    }
+
     /**
-     * Times one training step shape.
+     * Times one training step shape; on the CPU with each of {@code threads} (the fastest is kept, and its count
+     * reported as {@code threads}).
      *
      * @return the script's answer (fields as {@link Measurement}'s), or an object with {@code error}
      */
     public JsonNode step(String device, String precision, Shape s, int warmup, int reps, int minReps,
-                         double budgetSeconds, double minSeconds) {
+                         double budgetSeconds, double minSeconds, List<Integer> threads) {
         ObjectNode req = JSON.createObjectNode().put("op", "step").put("device", device).put("precision", precision)
                 .put("batch", s.batch()).put("warmup", warmup).put("reps", reps).put("min_reps", minReps)
                 .put("budget_s", budgetSeconds).put("min_time_s", minSeconds);
+        threads.forEach(req.putArray("threads")::add);
         s.layers().forEach(req.putArray("layers")::add);
         return request(req);
     }
@@ -143,9 +150,9 @@ public final class PyTorchRunner implements AutoCloseable {
     }
 
     /** The best rate of an n×n×n product on the device. */
-    public JsonNode gemm(String device, String precision, int n, int reps) {
+    public JsonNode gemm(String device, String precision, int n, int reps, int threads) {
         return request(JSON.createObjectNode().put("op", "gemm").put("device", device).put("precision", precision)
-                .put("n", n).put("reps", reps));
+                .put("n", n).put("reps", reps).put("threads", threads));
     }
 
     private JsonNode request(ObjectNode req) {

@@ -130,8 +130,10 @@ public final class Report {
         if (r.pytorchInfo() != null) {
             JsonNode p = r.pytorchInfo();
             sb.append("| PyTorch | ").append(p.path("torch_version").asText()).append(", Python ")
-                    .append(p.path("python").asText()).append(", ").append(p.path("threads").asText())
-                    .append(" threads as started (the harness sets them), BLAS_INFO=").append(p.path("blas").asText())
+                    .append(p.path("python").asText()).append(", its default ").append(p.path("threads").asText())
+                    .append(" CPU thread(s) (the harness times each CPU shape with every core and with the default, and"
+                            + " keeps the faster; see the threads column), BLAS_INFO=")
+                    .append(p.path("blas").asText().isEmpty() ? "(none reported)" : p.path("blas").asText())
                     .append(", mkldnn ").append(p.path("mkldnn").asText())
                     .append(p.path("cuda_available").asBoolean() ? ", CUDA " + p.path("cuda_version").asText()
                             + " on " + p.path("cuda_device").asText() : ", no CUDA")
@@ -159,7 +161,7 @@ public final class Report {
         r.gemmPeaks().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(f4(v)).append(" |\n"));
         sb.append("\n## All measurements\n\n");
         sb.append("| backend | prec | batch | layers | step ms (min–max, steps) | TFLOP/s | of GEMM peak | examples/s "
-                + "| memory MiB | vs CPU | epoch ms (steps) | PyTorch ms | PyTorch TFLOP/s | vs PyTorch |\n");
+                + "| memory MiB | vs CPU | epoch ms (steps) | PyTorch ms (threads) | PyTorch TFLOP/s | vs PyTorch |\n");
         sb.append("|---|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
         List<Measurement> skipped = new ArrayList<>();
         for (Measurement m : r.measurements()) {
@@ -177,7 +179,8 @@ public final class Report {
                     .append(" | ").append(String.format(Locale.ROOT, "%.1f", m.peakMemoryBytes() / 1048576.0))
                     .append(" | ").append(ratio(m.ratioVsCpu()))
                     .append(" | ").append(m.epochMs() == null ? "-" : f3(m.epochMs()) + " (" + m.epochSteps() + ")")
-                    .append(" | ").append(m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs()))
+                    .append(" | ").append(m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs())
+                            + (m.pytorchThreads() == null ? "" : " (" + m.pytorchThreads() + "t)"))
                     .append(" | ").append(m.pytorchTflops() == null ? "-" : f4(m.pytorchTflops()))
                     .append(" | ").append(ratio(m.ratioVsPytorch())).append(" |\n");
         }
@@ -303,6 +306,7 @@ public final class Report {
                         .append(op.flops() > 0 ? String.format(Locale.ROOT, "%.1f", op.gflops()) : "").append(" |\n");
             }
             sb.append("| **sum** | ").append(f3(total)).append(" | 100% | |\n");
+            roofline(sb, r, e.getKey(), e.getValue(), total);
         }
         if (r.pytorchProfile() != null && r.pytorchProfile().has("ops")) {
             sb.append("\nPyTorch CPU, the same step under `torch.autograd.profiler` (self CPU time per operator, "
@@ -312,6 +316,31 @@ public final class Report {
                         .append(" | ").append(String.format(Locale.ROOT, "%.0f", op.path("calls").asDouble()))
                         .append(" |\n");
             }
+        }
+        sb.append('\n');
+    }
+
+    /** GEMM time against element-wise time, and the step against the bound its FLOPs set at the GEMM peak. */
+    private static void roofline(StringBuilder sb, StepBench.Result r, String backend, List<StepProfile.Op> ops,
+                                 double total) {
+        double gemm = 0;
+        double flops = 0;
+        for (StepProfile.Op op : ops) {
+            if (op.flops() > 0) {
+                gemm += op.ms();
+                flops += op.flops();
+            }
+        }
+        Double peak = r.gemmPeaks().get(backend + " fp32");
+        sb.append(String.format(Locale.ROOT, "%nGEMMs: %.1f ms (%.0f%% of the sum) at %.1f GFLOP/s; element-wise "
+                + "work, reductions and the update: %.1f ms (%.0f%%).", gemm, 100 * gemm / total,
+                flops / (gemm / 1e3) / 1e9, total - gemm, 100 * (total - gemm) / total));
+        if (peak != null) {
+            double bound = flops / (peak * 1e12) * 1e3;
+            sb.append(String.format(Locale.ROOT, " At this device's measured GEMM peak (%.1f GFLOP/s) the step's "
+                    + "%.1f GFLOP of products need at least %.1f ms; the profiled step is %.2f× that bound: its GEMMs "
+                    + "take %.1f ms more than the bound and the element-wise work adds %.1f ms.", peak * 1e3,
+                    flops / 1e9, bound, total / bound, gemm - bound, total - gemm));
         }
         sb.append('\n');
     }

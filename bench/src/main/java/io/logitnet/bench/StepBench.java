@@ -200,8 +200,7 @@ public final class StepBench {
                 }
             }
             if (o.pytorch()) {
-                torch = PyTorchRunner.start(o.python(), o.torchThreads() > 0 ? o.torchThreads()
-                        : Runtime.getRuntime().availableProcessors(), notes);
+                torch = PyTorchRunner.start(o.python(), o.torchThreads(), notes);
                 if (torch == null) {
                     notes.add("PyTorch: not measured (no python with torch found; use --python PATH)");
                     log.println("PyTorch: not found, LogitNet only");
@@ -213,7 +212,7 @@ public final class StepBench {
             for (Backend b : open) {
                 for (Precision p : precisions(b)) {
                     b.setPrecision(p);
-                    double tf = gemmPeak(b, o.gemmN(), o.quick() ? 2 : 4);
+                    double tf = gemmPeak(b, o.gemmN(), o.quick() ? 2 : 3);
                     peaks.put(b.name() + " " + lower(p), tf);
                     log.printf(Locale.ROOT, "GEMM %d³ on %s %s: %.3f TFLOP/s%n", o.gemmN(), b.name(), lower(p), tf);
                 }
@@ -221,7 +220,8 @@ public final class StepBench {
             Map<String, Double> torchPeaks = new LinkedHashMap<>();
             if (torch != null) {
                 for (String[] dp : torchTargets(open, torch)) {
-                    JsonNode g = torch.gemm(dp[0], dp[1], o.gemmN(), o.quick() ? 2 : 4);
+                    JsonNode g = torch.gemm(dp[0], dp[1], o.gemmN(), o.quick() ? 2 : 3,
+                            torchThreadChoices(o, torch).get(0));
                     if (g.has("error")) {
                         notes.add("PyTorch GEMM on " + dp[0] + " " + dp[1] + ": " + g.get("error").asText());
                         continue;
@@ -294,7 +294,7 @@ public final class StepBench {
         return p.name().toLowerCase(Locale.ROOT);
     }
 
-    /** The best rate of an n×n×n product on b, in TFLOP/s. */
+    /** The best rate of an n×n×n product on b in the three orientations of a training step, in TFLOP/s. */
     static double gemmPeak(Backend b, int n, int reps) {
         Tensor a = null;
         Tensor c = null;
@@ -303,14 +303,17 @@ public final class StepBench {
             a = BenchData.uniform(b, n, n, 11);
             c = BenchData.uniform(b, n, n, 12);
             d = b.allocate(n, n);
-            b.gemm(false, false, 1f, a, c, 0f, d);
-            b.synchronize();
             double best = Double.POSITIVE_INFINITY;
-            for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
-                b.gemm(false, false, 1f, a, c, 0f, d);
+            // the orientations of a training step: forward (NT), input gradient (NN), weight gradient (TN)
+            for (boolean[] t : new boolean[][] {{false, true}, {false, false}, {true, false}}) {
+                b.gemm(t[0], t[1], 1f, a, c, 0f, d);
                 b.synchronize();
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                for (int r = 0; r < reps; r++) {
+                    long t0 = System.nanoTime();
+                    b.gemm(t[0], t[1], 1f, a, c, 0f, d);
+                    b.synchronize();
+                    best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+                }
             }
             return 2.0 * n * n * n / best / 1e12;
         } finally {
@@ -387,7 +390,7 @@ public final class StepBench {
                     peakTflops);
             log.printf(Locale.ROOT, "%s: median %.3f ms over %d steps, %.4f TFLOP/s (%.0f%% of GEMM peak)%n", label,
                     m.stepMs(), n, m.tflops(), 100 * m.fractionOfPeak());
-            if (o.epochSteps() > 0 && m.stepMs() / 1e3 * (o.epochSteps() + 2) <= o.budgetSeconds()) {
+            if (o.epochSteps() > 0 && m.stepMs() / 1e3 * (o.epochSteps() + 2) <= o.budgetSeconds() / 2) {
                 double ms = epoch(net, s, o.epochSteps());
                 m = m.withEpoch(ms, o.epochSteps());
                 log.printf(Locale.ROOT, "%s: epoch of %d steps %.1f ms%n", label, o.epochSteps(), ms);
@@ -476,7 +479,7 @@ public final class StepBench {
             if (r == null) {
                 int minReps = Math.min(3, o.reps());
                 r = torch.step(dev, m.precision(), s, o.warmup(), o.reps(), minReps, o.budgetSeconds(),
-                        o.minSeconds());
+                        o.minSeconds(), dev.equals("cpu") ? torchThreadChoices(o, torch) : List.of());
                 answers.put(key, r);
                 if (r.has("error")) {
                     notes.add("PyTorch " + key + " " + s.id() + ": " + r.get("error").asText());
@@ -490,10 +493,23 @@ public final class StepBench {
                 out.add(m);
             } else {
                 out.add(m.withPytorch(dev, r.get("step_ms").asDouble(), r.get("tflops").asDouble(),
-                        torchPeaks.get(key)));
+                        torchPeaks.get(key), r.has("threads") ? r.get("threads").asInt() : null));
             }
         }
         return out;
+    }
+
+    /**
+     * PyTorch's CPU thread counts to try: {@code --torch-threads N} alone, or else every core (as LogitNet uses) and
+     * PyTorch's own default, so that neither setting handicaps it.
+     */
+    static List<Integer> torchThreadChoices(Options o, PyTorchRunner torch) {
+        if (o.torchThreads() > 0) {
+            return List.of(o.torchThreads());
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int own = torch.defaultThreads();
+        return own == cores ? List.of(cores) : List.of(cores, own);
     }
 
     private static List<Measurement> withRatioVsCpu(List<Measurement> shapeRows) {
