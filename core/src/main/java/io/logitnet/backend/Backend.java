@@ -97,6 +97,7 @@ public interface Backend extends AutoCloseable {
      * @param grad     receives gradScale · (f(z) - y) ({@code [rows, n]}); may be null when only the loss is wanted
      * @param rowLoss  receives each row's loss summed over its outputs: {@code [rows, 1]}
      * @param gradScale usually 1/rows, so that grad is the gradient of the mean loss
+     * @throws IllegalArgumentException for softmax cross-entropy, if a class index is not an integer in [0, n)
      */
     void lossForwardBackward(Loss loss, Tensor logits, Tensor targets, Tensor grad, Tensor rowLoss, float gradScale);
 

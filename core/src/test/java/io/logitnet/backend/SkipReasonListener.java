@@ -1,12 +1,12 @@
-package io.logitnet.cuda;
+package io.logitnet.backend;
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 
 /**
- * Prints the reason when a whole test class is skipped: the conformance, memory and training tests skip in their
- * {@code @BeforeAll} when no GPU is usable, and Surefire then reports "Tests run: 0" without the reason.
+ * Prints the reason when a whole test class is skipped: a backend that is not present makes its test classes skip in their
+ * {@code @BeforeAll}, and Surefire then reports "Tests run: 0" without the reason.
  */
 public final class SkipReasonListener implements TestExecutionListener {
     @Override
