@@ -60,10 +60,18 @@ final class Progress implements TrainingListener {
             sb.append(String.format(Locale.ROOT, "  val_loss %.6g", r.validationLoss()));
         }
         for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
-            sb.append("  ").append(m.getKey()).append(' ').append(Cli.fmt(m.getValue()));
+            sb.append("  ").append(metricName(m.getKey(), r)).append(' ').append(Cli.fmt(m.getValue()));
         }
         sb.append(String.format(Locale.ROOT, "  %.2fs", r.seconds()));
         return sb.toString();
+    }
+
+    /** Says whether a metric was measured on the training data or on the validation split. */
+    static String metricName(String key, EpochResult r) {
+        if (key.equals("gradient_norm")) {
+            return key;
+        }
+        return (Double.isNaN(r.validationLoss()) ? "train_" : "val_") + key;
     }
 
     @Override

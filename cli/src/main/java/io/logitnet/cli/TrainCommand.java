@@ -211,7 +211,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!Double.isNaN(last.validationLoss())) {
             o.println("validation_loss: " + Cli.fmt(last.validationLoss()));
         }
-        last.metrics().forEach((k, v) -> o.println(k + ": " + Cli.fmt(v)));
+        last.metrics().forEach((k, v) -> o.println(Progress.metricName(k, last) + ": " + Cli.fmt(v)));
         Double acc = last.metrics().get("accuracy");
         if (model != Model.mlp && net.l2() == 0f && acc != null && acc == 1.0 && last.trainObjective() < 1e-3) {
             System.err.println("warning: the classes are linearly separable in the training data, so maximum "
