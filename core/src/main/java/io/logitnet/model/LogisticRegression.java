@@ -11,23 +11,16 @@ import java.util.List;
  * Binary logistic regression: {@code P(y=1|x) = σ(b + w·x)}, fitted by maximum likelihood (with an optional L2
  * penalty on w). A neural network with no hidden layer, a sigmoid output and cross-entropy loss.
  */
-public final class LogisticRegression extends Glm<LogisticRegression> implements Classifier {
+public final class LogisticRegression extends SingleOutputGlm<LogisticRegression> implements Classifier {
 
     /** A logistic regression with the given coefficients (already fitted). */
     public static LogisticRegression of(float[] coefficients, float intercept, List<String> featureNames) {
-        LogisticRegression m = new LogisticRegression();
-        m.install(coefficients.clone(), new float[] {intercept}, coefficients.length, featureNames);
-        return m;
+        return new LogisticRegression().withParameters(coefficients, intercept, featureNames);
     }
 
     @Override
     protected Loss loss() {
         return Loss.SIGMOID_BINARY_CROSS_ENTROPY;
-    }
-
-    @Override
-    protected int outputs(Dataset data) {
-        return 1;
     }
 
     /** Fits on labels 0 and 1. */
@@ -86,18 +79,8 @@ public final class LogisticRegression extends Glm<LogisticRegression> implements
         return 2;
     }
 
-    /** w, one per feature. */
-    public float[] coefficients() {
-        return weight(0);
-    }
-
-    /** b. */
-    public float intercept() {
-        return bias(0)[0];
-    }
-
     @Override
-    public String equation() {
-        return "log(p/(1-p)) = " + linearPredictor(intercept(), coefficients(), featureNames());
+    protected String link() {
+        return "log(p/(1-p))";
     }
 }

@@ -10,22 +10,15 @@ import java.util.List;
 /**
  * Poisson regression for counts: {@code log E[y|x] = b + w·x}; exp output, Poisson negative log-likelihood.
  */
-public final class PoissonRegression extends Glm<PoissonRegression> {
+public final class PoissonRegression extends SingleOutputGlm<PoissonRegression> {
 
     public static PoissonRegression of(float[] coefficients, float intercept, List<String> featureNames) {
-        PoissonRegression m = new PoissonRegression();
-        m.install(coefficients.clone(), new float[] {intercept}, coefficients.length, featureNames);
-        return m;
+        return new PoissonRegression().withParameters(coefficients, intercept, featureNames);
     }
 
     @Override
     protected Loss loss() {
         return Loss.POISSON;
-    }
-
-    @Override
-    protected int outputs(Dataset data) {
-        return 1;
     }
 
     public History fit(float[][] x, float[] counts) {
@@ -47,16 +40,8 @@ public final class PoissonRegression extends Glm<PoissonRegression> {
         return predictRaw(features(x), x.length);
     }
 
-    public float[] coefficients() {
-        return weight(0);
-    }
-
-    public float intercept() {
-        return bias(0)[0];
-    }
-
     @Override
-    public String equation() {
-        return "log(μ) = " + linearPredictor(intercept(), coefficients(), featureNames());
+    protected String link() {
+        return "log(μ)";
     }
 }

@@ -1,0 +1,44 @@
+package io.logitnet.model;
+
+import io.logitnet.data.Dataset;
+
+import java.util.List;
+
+/**
+ * A GLM with one linear predictor {@code η = b + w·x}: logistic, linear and Poisson regression.
+ *
+ * @param <M> the concrete model
+ */
+public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<M> {
+
+    @Override
+    protected final int outputs(Dataset data) {
+        return 1;
+    }
+
+    /** Installs fitted coefficients and intercept (e.g. from another model); returns this model. */
+    protected final M withParameters(float[] coefficients, float intercept, List<String> featureNames) {
+        install(coefficients.clone(), new float[] {intercept}, coefficients.length, featureNames);
+        @SuppressWarnings("unchecked")
+        M self = (M) this;
+        return self;
+    }
+
+    /** w, one per feature. */
+    public float[] coefficients() {
+        return weight(0);
+    }
+
+    /** b. */
+    public float intercept() {
+        return bias(0)[0];
+    }
+
+    /** The equation's left-hand side: the link of the mean, e.g. {@code log(p/(1-p))}. */
+    protected abstract String link();
+
+    @Override
+    public String equation() {
+        return link() + " = " + linearPredictor(intercept(), coefficients(), featureNames());
+    }
+}
