@@ -528,7 +528,8 @@ public final class StepBench {
 
     /** Command-line entry point; see {@link BenchCli} for the options. */
     public static void main(String[] args) {
-        System.exit(BenchCli.run(args, "java io.logitnet.bench.StepBench", System.out, System.err));
+        System.exit(BenchCli.run(args, "java -cp bench/target/benchmarks.jar io.logitnet.bench.StepBench", System.out,
+                System.err));
     }
 
     /** The output folder's default name for files of a run: {@code DATE-stepbench}. */
