@@ -24,6 +24,11 @@ public final class MachineInfo {
                 + System.getProperty("os.arch"));
         m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         m.put("jvm max heap", (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+        // what decides how many threads the CPU backend uses: OpenBLAS's pool and the common fork-join pool
+        String blasThreads = System.getenv("OPENBLAS_NUM_THREADS");
+        m.put("cpu threads", "OPENBLAS_NUM_THREADS=" + (blasThreads == null ? "(unset: every core)" : blasThreads)
+                + ", fork-join common pool parallelism "
+                + java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + " (+ the calling thread)");
         String blas = blasPackage();
         if (blas != null) {
             m.put("system BLAS", blas);
