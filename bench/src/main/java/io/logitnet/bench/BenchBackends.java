@@ -30,9 +30,20 @@ public final class BenchBackends {
      */
     public static Backend open(String selection) {
         String name = selection.contains(":") ? selection.substring(0, selection.indexOf(':')) : selection;
-        for (Backends.Status s : Backends.discover()) {
-            if (s.provider().name().equals(name) && !s.availability().available()) {
-                throw new Unavailable(selection, s.availability().reason());
+        // Probe only the backend asked for: probing OpenCL loads the OpenCL platform's native libraries, and a JVM
+        // that runs only the CPU backend should not carry them (a CPU benchmark fork crashed with SIGSEGV in
+        // JIT-compiled code after PoCL had been loaded by a probe).
+        for (BackendProvider p : Backends.providers()) {
+            if (p.name().equals(name)) {
+                Availability a;
+                try {
+                    a = p.probe();
+                } catch (RuntimeException | LinkageError e) {
+                    a = Availability.unavailable("probe failed: " + e);
+                }
+                if (!a.available()) {
+                    throw new Unavailable(selection, a.reason());
+                }
             }
         }
         try {
