@@ -22,6 +22,9 @@ cat > "$out/bin/logitnet" <<'LAUNCHER'
 #!/bin/sh
 # logitnet launcher: the bundled Java runtime and jar, wherever this folder was copied.
 here=$(cd "$(dirname "$0")/.." && pwd)
+# Signal chaining: OpenCL drivers and LLVM may install signal handlers; libjsig keeps the JVM's working.
+LD_PRELOAD="$here/runtime/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+export LD_PRELOAD
 exec "$here/runtime/bin/java" ${LOGITNET_JAVA_OPTS:-} -jar "$here/lib/logitnet.jar" "$@"
 LAUNCHER
 chmod +x "$out/bin/logitnet"
