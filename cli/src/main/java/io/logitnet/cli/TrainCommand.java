@@ -55,8 +55,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hidden", split = ",", description = "mlp hidden layer widths, e.g. 256,128 (default: 100)")
     List<Integer> hidden;
 
-    @Option(names = "--activation", defaultValue = "relu", description = "mlp hidden activation: sigmoid, tanh, relu (default: ${DEFAULT-VALUE})")
-    String activation;
+    @Option(names = "--activation", defaultValue = "relu", split = ",",
+            description = "mlp hidden activation: sigmoid, tanh, relu, identity, exp; one for all hidden layers or one per layer, e.g. relu,tanh (default: ${DEFAULT-VALUE})")
+    List<String> activation;
 
     @Option(names = "--optimizer", description = "lbfgs, sgd or adam (default: lbfgs for GLMs, adam for mlp)")
     String optimizer;
@@ -132,7 +133,14 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             sizes.addAll(h);
-            acts.addAll(Collections.nCopies(h.size(), Activation.parse(activation)));
+            if (activation.size() == 1) {
+                acts.addAll(Collections.nCopies(h.size(), Activation.parse(activation.get(0))));
+            } else if (activation.size() == h.size()) {
+                activation.forEach(a -> acts.add(Activation.parse(a)));
+            } else {
+                throw new Main.UserException("--activation lists " + activation.size() + " activations for "
+                        + h.size() + " hidden layers " + h + ": give one, or one per layer");
+            }
         } else if (hidden != null) {
             throw new Main.UserException("--hidden applies to --model mlp only");
         }

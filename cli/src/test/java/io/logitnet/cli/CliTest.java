@@ -186,6 +186,9 @@ class CliTest {
         assertEquals(2, run("train", "--data", circles.toString(), "--target", "nope", "--model", "logistic",
                 "--backend", "cpu", "--out", m.toString()));
         assertTrue(stderr().contains("nope"), stderr());
+        assertEquals(2, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp",
+                "--hidden", "4,4", "--activation", "relu,tanh,relu", "--backend", "cpu", "--out", m.toString()));
+        assertTrue(stderr().contains("3 activations for 2 hidden layers"), stderr());
         assertFalse(Files.exists(m), "a failed run must not leave a model behind");
     }
 
@@ -317,7 +320,7 @@ class CliTest {
                 "PyTorch is not installed for /usr/bin/python3 (apt-get install python3-torch)");
         Path m = dir.resolve("m.safetensors");
         assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp", "--hidden",
-                "16,8", "--activation", "tanh", "--epochs", "20", "--backend", "cpu", "-q", "--out", m.toString()));
+                "16,8", "--activation", "tanh,tanh", "--epochs", "20", "--backend", "cpu", "-q", "--out", m.toString()));
         assertEquals(0, run("predict", "--model", m.toString(), "--data", circles.toString()));
         String[] ours = stdout().split("\n");
         String script = String.join("\n",

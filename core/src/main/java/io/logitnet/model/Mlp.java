@@ -20,7 +20,7 @@ import java.util.List;
 public final class Mlp extends NetworkModel<Mlp> implements Classifier {
     private final boolean classifier;
     private final List<Integer> hidden;
-    private Activation activation = Activation.RELU;
+    private List<Activation> activations = List.of(Activation.RELU);
     private Init init = Init.AUTO;
     private boolean allowSymmetric;
     private int classes;
@@ -54,7 +54,21 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
 
     /** The activation of every hidden layer. */
     public Mlp activation(Activation a) {
-        this.activation = a;
+        this.activations = List.of(a);
+        return this;
+    }
+
+    /**
+     * One activation per hidden layer, in order (e.g. relu then tanh).
+     *
+     * @throws IllegalArgumentException if the count differs from the number of hidden layers
+     */
+    public Mlp activations(Activation... perLayer) {
+        if (perLayer.length != hidden.size()) {
+            throw new IllegalArgumentException(perLayer.length + " activations for " + hidden.size()
+                    + " hidden layers " + hidden);
+        }
+        this.activations = List.of(perLayer);
         return this;
     }
 
@@ -102,7 +116,9 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
         sizes.add(data.cols());
         sizes.addAll(hidden);
         sizes.add(out);
-        Architecture arch = new Architecture(sizes, java.util.Collections.nCopies(hidden.size(), activation), loss);
+        List<Activation> acts = activations.size() == 1 && hidden.size() > 1
+                ? java.util.Collections.nCopies(hidden.size(), activations.get(0)) : activations;
+        Architecture arch = new Architecture(sizes, acts, loss);
         return train(arch, data, init, allowSymmetric);
     }
 
@@ -111,7 +127,7 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
                          List<String> featureNames) {
         int[] h = arch.sizes().subList(1, arch.sizes().size() - 1).stream().mapToInt(Integer::intValue).toArray();
         Mlp m = new Mlp(arch.loss() != Loss.SQUARED_ERROR, h);
-        m.activation = arch.hiddenActivations().get(0);
+        m.activations = arch.hiddenActivations();
         m.classes = classes;
         m.setParameters(arch, weights, biases);
         m.featureNames = featureNames == null ? Dataset.defaultNames(arch.inputs()) : List.copyOf(featureNames);

@@ -65,7 +65,7 @@ class MissionTest {
     @Test
     void outputLayerIsALogisticRegressionOnTheHiddenFeatures() {
         Dataset train = TestData.circles(400, 0.08, 3);
-        Mlp mlp = Mlp.classifier(8, 6).activation(Activation.TANH).epochs(30).backend(cpu);
+        Mlp mlp = Mlp.classifier(8, 6).activations(Activation.RELU, Activation.TANH).epochs(30).backend(cpu);
         mlp.fit(train);
         float[][] x = TestData.rows(TestData.circles(50, 0.08, 4));
         float[][] h = mlp.hiddenFeatures(1, x);
@@ -79,6 +79,17 @@ class MissionTest {
         }
         assertArrayEquals(mlp.predict(x), lr.predict(h));
         assertTrue(lr.equation().contains("h6"), lr.equation());
+        assertEquals(java.util.List.of(Activation.RELU, Activation.TANH), mlp.architecture().hiddenActivations());
+        for (float[] row : mlp.hiddenFeatures(0, x)) {
+            for (float v : row) {
+                assertTrue(v >= 0f, "relu features are never negative: " + v);
+            }
+        }
+        for (float[] row : h) {
+            for (float v : row) {
+                assertTrue(v > -1f && v < 1f, "tanh features lie in (-1, 1): " + v);
+            }
+        }
     }
 
     @Test
