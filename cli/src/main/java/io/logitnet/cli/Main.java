@@ -33,6 +33,10 @@ public final class Main implements Runnable {
     private static final java.util.logging.Logger NETLIB = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
 
     public static void main(String[] args) {
+        Integer relaunched = SignalChaining.relaunchIfNeeded();
+        if (relaunched != null) {
+            System.exit(relaunched);
+        }
         // netlib logs a warning when it cannot use the incubating Vector API; its fallback is what we report
         NETLIB.setLevel(java.util.logging.Level.SEVERE);
         System.exit(run(args));
