@@ -138,6 +138,27 @@ class KnownAnswersTest {
 
     /** Newton's method for mean BCE + (l2/2)‖w‖² (intercept unpenalized). */
     static double[] irls(double[][] x, int[] y, double l2) {
+        double[] yd = java.util.Arrays.stream(y).asDoubleStream().toArray();
+        // μ = σ(η), Var = μ(1-μ)
+        return newton(x, yd, l2, eta -> 1 / (1 + Math.exp(-eta)), mu -> mu * (1 - mu));
+    }
+
+    /** Newton's method for the mean Poisson negative log-likelihood. */
+    static double[] newtonPoisson(double[][] x, float[] y) {
+        double[] yd = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            yd[i] = y[i];
+        }
+        // μ = e^η, Var = μ
+        return newton(x, yd, 0, Math::exp, mu -> mu);
+    }
+
+    /**
+     * Newton's method for a canonical-link GLM: gradient Xᵀ(μ - y)/n + l2·w, Hessian XᵀWX/n + l2·I (the intercept
+     * unpenalized), W = Var(μ).
+     */
+    private static double[] newton(double[][] x, double[] y, double l2, java.util.function.DoubleUnaryOperator mean,
+                                   java.util.function.DoubleUnaryOperator variance) {
         int n = x.length;
         int p = x[0].length + 1;
         double[] beta = new double[p];
@@ -150,8 +171,8 @@ class KnownAnswersTest {
                 for (int j = 0; j < p; j++) {
                     eta += beta[j] * row[j];
                 }
-                double mu = 1 / (1 + Math.exp(-eta));
-                double w = mu * (1 - mu);
+                double mu = mean.applyAsDouble(eta);
+                double w = variance.applyAsDouble(mu);
                 for (int j = 0; j < p; j++) {
                     g[j] += (mu - y[i]) * row[j] / n;
                     for (int k = 0; k < p; k++) {
@@ -162,40 +183,6 @@ class KnownAnswersTest {
             for (int j = 1; j < p; j++) {
                 g[j] += l2 * beta[j];
                 h[j][j] += l2;
-            }
-            double[] step = solve(h, g);
-            double size = 0;
-            for (int j = 0; j < p; j++) {
-                beta[j] -= step[j];
-                size = Math.max(size, Math.abs(step[j]));
-            }
-            if (size < 1e-13) {
-                break;
-            }
-        }
-        return beta;
-    }
-
-    static double[] newtonPoisson(double[][] x, float[] y) {
-        int n = x.length;
-        int p = x[0].length + 1;
-        double[] beta = new double[p];
-        for (int iter = 0; iter < 100; iter++) {
-            double[] g = new double[p];
-            double[][] h = new double[p][p];
-            for (int i = 0; i < n; i++) {
-                double[] row = augmented(x[i]);
-                double eta = 0;
-                for (int j = 0; j < p; j++) {
-                    eta += beta[j] * row[j];
-                }
-                double mu = Math.exp(eta);
-                for (int j = 0; j < p; j++) {
-                    g[j] += (mu - y[i]) * row[j] / n;
-                    for (int k = 0; k < p; k++) {
-                        h[j][k] += mu * row[j] * row[k] / n;
-                    }
-                }
             }
             double[] step = solve(h, g);
             double size = 0;
