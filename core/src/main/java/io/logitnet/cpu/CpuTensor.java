@@ -1,42 +1,21 @@
 package io.logitnet.cpu;
 
-import io.logitnet.backend.Backend;
-import io.logitnet.backend.Tensor;
+import io.logitnet.backend.AbstractTensor;
 
 /** A tensor in a Java float array, row-major. */
-final class CpuTensor implements Tensor {
-    private final CpuBackend backend;
-    private final int rows;
-    private final int cols;
+final class CpuTensor extends AbstractTensor {
     private float[] data;
 
     CpuTensor(CpuBackend backend, int rows, int cols) {
-        this.backend = backend;
-        this.rows = rows;
-        this.cols = cols;
+        super(backend, rows, cols);
         this.data = new float[rows * cols];
     }
 
     float[] data() {
         if (data == null) {
-            throw new IllegalStateException("tensor [" + rows + ", " + cols + "] has been closed");
+            throw closedError();
         }
         return data;
-    }
-
-    @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public Backend backend() {
-        return backend;
     }
 
     @Override
@@ -47,10 +26,5 @@ final class CpuTensor implements Tensor {
     @Override
     public void close() {
         data = null;
-    }
-
-    @Override
-    public String toString() {
-        return "CpuTensor[" + rows + ", " + cols + "]";
     }
 }

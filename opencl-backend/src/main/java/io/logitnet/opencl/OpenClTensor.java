@@ -1,26 +1,22 @@
 package io.logitnet.opencl;
 
-import io.logitnet.backend.Backend;
-import io.logitnet.backend.Tensor;
+import io.logitnet.backend.AbstractTensor;
 
 /** A tensor in one OpenCL buffer, row-major float32. Closing it releases the buffer (from any thread). */
-final class OpenClTensor implements Tensor {
-    private final OpenClBackend backend;
-    private final int rows;
-    private final int cols;
+final class OpenClTensor extends AbstractTensor {
+    private final OpenClBackend owner;
     private volatile DeviceBuffer buffer;
 
     OpenClTensor(OpenClBackend backend, int rows, int cols, DeviceBuffer buffer) {
-        this.backend = backend;
-        this.rows = rows;
-        this.cols = cols;
+        super(backend, rows, cols);
+        this.owner = backend;
         this.buffer = buffer;
     }
 
     DeviceBuffer buffer() {
         DeviceBuffer b = buffer;
         if (b == null) {
-            throw new IllegalStateException("tensor [" + rows + ", " + cols + "] has been closed");
+            throw closedError();
         }
         return b;
     }
@@ -33,32 +29,12 @@ final class OpenClTensor implements Tensor {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
     public boolean isClosed() {
         return buffer == null;
     }
 
     @Override
     public void close() {
-        backend.release(this);
-    }
-
-    @Override
-    public String toString() {
-        return "OpenClTensor[" + rows + ", " + cols + "]";
+        owner.release(this);
     }
 }
