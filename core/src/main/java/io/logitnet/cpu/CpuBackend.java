@@ -188,7 +188,7 @@ public final class CpuBackend implements Backend {
                 }
                 case RELU -> {
                     for (int i = from; i < to; i++) {
-                        Y[i] = Z[i] > 0 ? Z[i] : 0f;
+                        Y[i] = Math.max(Z[i], 0f); // no branch to mispredict on random-signed inputs
                     }
                 }
                 case EXP -> {
