@@ -30,6 +30,8 @@ public final class Network implements AutoCloseable {
     private final List<Tensor> parameters;
     private final List<Tensor> gradients;
     private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>();
+    /** The workspace used last: the usual hit, looked up without boxing the batch size on every pass. */
+    private Workspace lastWorkspace;
     private float l2;
 
     private Network(Backend backend, Architecture architecture) {
@@ -297,6 +299,9 @@ public final class Network implements AutoCloseable {
             throw new ShapeMismatchException("network input", new int[] {x.rows(), architecture.inputs()}, x.shape());
         }
         int batch = x.rows();
+        if (lastWorkspace != null && lastWorkspace.batch == batch) {
+            return lastWorkspace;
+        }
         Workspace ws = workspaces.get(batch);
         if (ws == null) {
             if (workspaces.size() >= MAX_WORKSPACES) {
@@ -307,6 +312,7 @@ public final class Network implements AutoCloseable {
             ws = new Workspace(batch);
             workspaces.put(batch, ws);
         }
+        lastWorkspace = ws;
         return ws;
     }
 
@@ -314,6 +320,7 @@ public final class Network implements AutoCloseable {
     public void releaseWorkspaces() {
         workspaces.values().forEach(Workspace::close);
         workspaces.clear();
+        lastWorkspace = null;
     }
 
     @Override
@@ -326,12 +333,14 @@ public final class Network implements AutoCloseable {
 
     /** Per-batch-size buffers: each layer's output and its gradient, the row losses and their sum. */
     private final class Workspace implements AutoCloseable {
+        final int batch;
         final Tensor[] outputs;
         final Tensor[] grads;
         final Tensor rowLoss;
         final Tensor batchLoss;
 
         Workspace(int batch) {
+            this.batch = batch;
             int n = layers.size();
             outputs = new Tensor[n];
             grads = new Tensor[n];
