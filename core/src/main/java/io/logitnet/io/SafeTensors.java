@@ -23,10 +23,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +36,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Reads and writes <a href="https://huggingface.co/docs/safetensors">safetensors</a> files of float32 tensors, the
@@ -74,11 +71,6 @@ public final class SafeTensors {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    /** A test's way to fail a write after the data and before the fsync and rename. */
-    interface WriteHook {
-        void beforeCommit(Path temporary) throws IOException;
-    }
-
     /** One validated header entry: where its data lies relative to the data section. */
     private record Entry(String name, int[] shape, int count, long begin, long end) {
     }
@@ -104,7 +96,8 @@ public final class SafeTensors {
         });
     }
 
-    static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata, WriteHook hook) {
+    static void write(Path file, Map<String, TensorData> tensors, Map<String, String> metadata,
+                      AtomicFile.Hook hook) {
         Objects.requireNonNull(file, "file");
         TreeMap<String, TensorData> sorted = new TreeMap<>();
         for (Map.Entry<String, TensorData> e : tensors.entrySet()) {
@@ -124,43 +117,16 @@ public final class SafeTensors {
             meta.put(key, value);
         }
         byte[] header = header(sorted, meta);
-
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path temporary;
-        try {
-            temporary = createTemporary(dir, target.getFileName().toString());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e, e);
-        }
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-                ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                length.putLong(header.length).flip();
-                writeFully(ch, length);
-                writeFully(ch, ByteBuffer.wrap(header));
-                ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (TensorData t : sorted.values()) {
-                    writeFloats(ch, t.data(), buf);
-                }
-                hook.beforeCommit(temporary);
-                ch.force(true);
+        AtomicFile.write(file, ch -> {
+            ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            length.putLong(header.length).flip();
+            writeFully(ch, length);
+            writeFully(ch, ByteBuffer.wrap(header));
+            ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (TensorData t : sorted.values()) {
+                writeFloats(ch, t.data(), buf);
             }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-            syncDirectory(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e, e);
-        } finally {
-            if (!moved) {
-                try {
-                    Files.deleteIfExists(temporary);
-                } catch (IOException ignored) {
-                    // The write has failed already; that error is the one to report.
-                }
-            }
-        }
+        }, hook);
     }
 
     /**
@@ -183,7 +149,7 @@ public final class SafeTensors {
             }
             return new TensorFile(file, out, h.metadata());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e, e);
+            throw new UncheckedIOException(IoErrors.cannot("read", file, e), e);
         }
     }
 
@@ -198,7 +164,7 @@ public final class SafeTensors {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return header(ch, file).metadata();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e, e);
+            throw new UncheckedIOException(IoErrors.cannot("read", file, e), e);
         }
     }
 
@@ -245,20 +211,6 @@ public final class SafeTensors {
         }
     }
 
-    private static Path createTemporary(Path dir, String name) throws IOException {
-        String base = "." + (name.length() > 100 ? name.substring(0, 100) : name) + ".";
-        for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve(base + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                return Files.createFile(tmp);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) {
-                    throw e;
-                }
-            }
-        }
-    }
-
     private static void writeFloats(FileChannel ch, float[] data, ByteBuffer buf) throws IOException {
         FloatBuffer floats = buf.clear().asFloatBuffer();
         int perChunk = buf.capacity() / 4;
@@ -277,33 +229,26 @@ public final class SafeTensors {
         }
     }
 
-    /** Makes the rename durable; folders cannot be opened for this on every system, which is then accepted. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Not supported here (Windows): the rename itself is still atomic.
-        }
-    }
-
     // ---- reading ----
 
     private static Header header(FileChannel ch, Path file) throws IOException {
         long size = ch.size();
         if (size < 8) {
-            throw new CheckpointFormatException(file, null, Problem.TOO_SHORT, "the file has " + size
+            throw new CheckpointFormatException(file, null, Problem.TOO_SHORT, "not a safetensors file: it has " + size
                     + " bytes; a safetensors file starts with an 8-byte header length");
         }
         ByteBuffer lengthBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, file, lengthBuf, 0);
         long n = lengthBuf.flip().getLong();
         if (n < 0 || n > MAX_HEADER_BYTES) {
-            throw new CheckpointFormatException(file, null, Problem.HEADER_TOO_LARGE, "header length "
-                    + Long.toUnsignedString(n) + " is over the limit of " + MAX_HEADER_BYTES + " bytes");
+            throw new CheckpointFormatException(file, null, Problem.HEADER_TOO_LARGE, "not a safetensors file: "
+                    + "it does not start with a plausible header length (its first 8 bytes read as "
+                    + Long.toUnsignedString(n) + ", over the limit of " + MAX_HEADER_BYTES + " bytes)");
         }
         if (n > size - 8) {
-            throw new CheckpointFormatException(file, null, Problem.HEADER_PAST_END, "header length " + n
-                    + " runs past the end of the file (" + size + " bytes, " + (size - 8) + " after the length)");
+            throw new CheckpointFormatException(file, null, Problem.HEADER_PAST_END, "not a safetensors file, or a "
+                    + "truncated one: the header length in its first 8 bytes (" + n + ") runs past the end of the file ("
+                    + size + " bytes)");
         }
         ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
         readFully(ch, file, headerBuf, 8);
@@ -325,7 +270,7 @@ public final class SafeTensors {
     private static Header parseHeader(String text, Path file, long dataBytes, long dataStart) {
         if (text.isEmpty() || text.charAt(0) != '{') {
             throw new CheckpointFormatException(file, null, Problem.HEADER_NOT_JSON,
-                    "the header must be a JSON object starting with '{', it starts with "
+                    "not a safetensors file: the header must be a JSON object starting with '{', it starts with "
                             + (text.isEmpty() ? "nothing" : describe(text.codePointAt(0))));
         }
         JsonNode root;
