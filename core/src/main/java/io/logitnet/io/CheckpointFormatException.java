@@ -38,7 +38,9 @@ public final class CheckpointFormatException extends LogitNetException {
         /** Valid, but too large for a Java float array. */
         TOO_LARGE,
         /** A tensor the caller asked for is not in the file. */
-        MISSING_TENSOR
+        MISSING_TENSOR,
+        /** A parameter (or optimizer state) that is NaN or infinite. */
+        NON_FINITE
     }
 
     private final Path file;
