@@ -87,7 +87,8 @@ public final class Lbfgs {
             return new Result(0, evaluations[0], f, gnorm, false, "objective is not finite at the start");
         }
         if (gnorm <= gradientTolerance) {
-            return new Result(0, evaluations[0], f, gnorm, true, "gradient norm " + gnorm + " <= " + gradientTolerance);
+            return new Result(0, evaluations[0], f, gnorm, true, "gradient norm " + fmt(gnorm) + " <= "
+                    + fmt(gradientTolerance));
         }
         int stored = 0;
         int newest = -1;
@@ -135,7 +136,8 @@ public final class Lbfgs {
                     continue;
                 }
                 return new Result(k - 1, evaluations[0], f0, gnorm, gnorm <= gradientTolerance,
-                        "line search found no decrease (objective at its float32 noise floor), gradient norm " + gnorm);
+                        "line search found no decrease (objective at its float32 noise floor), gradient norm "
+                                + fmt(gnorm));
             }
             retried = false;
             f = ls.value;
@@ -159,12 +161,12 @@ public final class Lbfgs {
                 return new Result(k, evaluations[0], f, gnorm, false, "objective became non-finite");
             }
             if (gnorm <= gradientTolerance) {
-                return new Result(k, evaluations[0], f, gnorm, true, "gradient norm " + gnorm + " <= "
-                        + gradientTolerance);
+                return new Result(k, evaluations[0], f, gnorm, true, "gradient norm " + fmt(gnorm) + " <= "
+                        + fmt(gradientTolerance));
             }
         }
         return new Result(maxIterations, evaluations[0], f, gnorm, false, "reached the iteration limit "
-                + maxIterations + " with gradient norm " + gnorm);
+                + maxIterations + " with gradient norm " + fmt(gnorm));
     }
 
     /** Strong Wolfe line search along v.d from v.x0; leaves x, g at the accepted point. */
@@ -292,6 +294,10 @@ public final class Lbfgs {
             }
             return t;
         }
+    }
+
+    private static String fmt(double v) {
+        return io.logitnet.train.Metrics.format(v);
     }
 
     // ---- list-of-tensor vector algebra on the parameters' backend ----

@@ -13,6 +13,11 @@ public final class Metrics {
     private Metrics() {
     }
 
+    /** The one format of numbers in messages and reports: 6 significant digits ({@code 0.985940}, {@code 9.48718e-07}). */
+    public static String format(double v) {
+        return String.format(java.util.Locale.ROOT, "%.6g", v);
+    }
+
     /**
      * @param logits   {@code [rows, out]}
      * @param targets  {@code [rows, out]}, or class indices {@code [rows]} for softmax

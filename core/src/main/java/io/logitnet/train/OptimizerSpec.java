@@ -45,6 +45,15 @@ public record OptimizerSpec(Kind kind, float learningRate, float momentum, boole
         return new OptimizerSpec(kind, lr, momentum, nesterov, beta1, beta2, eps, weightDecay, lbfgsHistory);
     }
 
+    public OptimizerSpec withMomentum(float m) {
+        return new OptimizerSpec(kind, learningRate, m, nesterov, beta1, beta2, eps, weightDecay, lbfgsHistory);
+    }
+
+    /** Decoupled weight decay (AdamW). */
+    public OptimizerSpec withWeightDecay(float wd) {
+        return new OptimizerSpec(kind, learningRate, momentum, nesterov, beta1, beta2, eps, wd, lbfgsHistory);
+    }
+
     public OptimizerSpec withNesterov(boolean n) {
         return new OptimizerSpec(kind, learningRate, momentum, n, beta1, beta2, eps, weightDecay, lbfgsHistory);
     }

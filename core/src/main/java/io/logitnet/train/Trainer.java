@@ -1,6 +1,5 @@
 package io.logitnet.train;
 
-import io.logitnet.LogitNetException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.Dataset;
@@ -121,6 +120,7 @@ public final class Trainer {
             }
             String stop = "completed " + config.epochs() + " epochs";
             boolean converged = false;
+            boolean diverged = false;
             for (int epoch = startEpoch + 1; epoch <= config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 int[] perm = Dataset.permutation(n, epochRandom(config.seed(), epoch));
@@ -147,9 +147,11 @@ public final class Trainer {
                         (System.nanoTime() - t0) / 1e9);
                 results.add(result);
                 listener.epoch(result);
-                if (!Double.isFinite(trainObjective)) {
-                    stop = "diverged: the training objective is " + trainObjective + " at epoch " + epoch
+                if (!Double.isFinite(trainObjective) || !finite(net)) {
+                    stop = "diverged: " + (Double.isFinite(trainObjective) ? "a parameter became NaN or infinite"
+                            : "the training objective is " + Metrics.format(trainObjective)) + " at epoch " + epoch
                             + " (lower the learning rate)";
+                    diverged = true;
                     break;
                 }
                 double monitored = val != null ? valLoss : trainObjective;
@@ -169,11 +171,17 @@ public final class Trainer {
                             sinceBest, bestParams, results));
                 }
                 if (early) {
-                    stop = "early stopping: validation loss has not improved by " + config.minDelta() + " for "
-                            + config.patience() + " epochs (best " + best + " at epoch " + bestEpoch + ")";
+                    stop = "early stopping: validation loss has not improved by " + Metrics.format(config.minDelta())
+                            + " for " + config.patience() + " epochs (best " + Metrics.format(best) + " at epoch "
+                            + bestEpoch + ")";
                     converged = true;
                     break;
                 }
+            }
+            if (diverged) {
+                History h = new History(results, bestEpoch, stop, false, true);
+                listener.finished(h);
+                return h;
             }
             if (bestParams != null && config.restoreBest() && bestEpoch != results.get(results.size() - 1).epoch()) {
                 net.setParameterArrays(bestParams);
@@ -181,10 +189,20 @@ public final class Trainer {
             } else if (bestParams == null) {
                 bestEpoch = results.isEmpty() ? 0 : results.get(results.size() - 1).epoch();
             }
-            History h = new History(results, bestEpoch, stop, converged);
+            History h = new History(results, bestEpoch, stop, converged, false);
             listener.finished(h);
             return h;
         }
+    }
+
+    /** Whether every parameter is a finite number (one reduction per tensor on the device). */
+    static boolean finite(Network net) {
+        for (Tensor p : net.parameters()) {
+            if (!Double.isFinite(net.backend().norm2(p))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The shuffle of one epoch depends only on the seed and the epoch number, so a resumed run repeats it. */
@@ -246,7 +264,7 @@ public final class Trainer {
         List<Tensor> accum = new ArrayList<>();
         Lbfgs lbfgs = new Lbfgs(config.optimizer().lbfgsHistory(), config.maxIterations(), config.tolerance());
         listener.started(net.architecture().describe() + ", " + config.optimizer().describe() + " full batch, "
-                + n + " training rows, tolerance " + config.tolerance() + ", backend " + b.name(),
+                + n + " training rows, tolerance " + Metrics.format(config.tolerance()) + ", backend " + b.name(),
                 config.maxIterations());
         List<EpochResult> results = new ArrayList<>();
         try (Tensor lossSum = b.allocate(1, 1)) {
@@ -300,10 +318,9 @@ public final class Trainer {
             } else {
                 results.set(results.size() - 1, fin);
             }
-            if (!Double.isFinite(r.value())) {
-                throw new LogitNetException("L-BFGS diverged: " + r.stopReason());
-            }
-            History h = new History(results, r.iterations(), r.stopReason(), r.converged());
+            boolean diverged = !Double.isFinite(r.value()) || !finite(net);
+            History h = new History(results, r.iterations(), diverged ? "diverged: " + r.stopReason()
+                    : r.stopReason(), r.converged() && !diverged, diverged);
             listener.finished(h);
             return h;
         } finally {

@@ -1,5 +1,7 @@
 package io.logitnet.train;
 
+import java.nio.file.Path;
+
 /** Progress of a training run. Every method has an empty default. */
 public interface TrainingListener {
     /** Before the first epoch. */
@@ -8,6 +10,10 @@ public interface TrainingListener {
 
     /** After each epoch (L-BFGS: after each iteration). */
     default void epoch(EpochResult result) {
+    }
+
+    /** After a checkpoint holding the parameters of {@code epoch} (0 for a full-batch fit) was written. */
+    default void saved(Path file, int epoch) {
     }
 
     /** After the last epoch, with why training stopped. */
