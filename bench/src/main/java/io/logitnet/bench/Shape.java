@@ -41,9 +41,22 @@ public record Shape(int batch, List<Integer> layers) {
         }
         List<Integer> l = new ArrayList<>();
         for (String w : parts[1].split("-")) {
-            l.add(Integer.parseInt(w.trim()));
+            l.add(positive(w, s));
         }
-        return new Shape(Integer.parseInt(parts[0].trim()), l);
+        return new Shape(positive(parts[0], s), l);
+    }
+
+    private static int positive(String number, String shape) {
+        try {
+            int v = Integer.parseInt(number.trim());
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("shape '" + shape + "': '" + number.trim() + "' is not a positive "
+                + "integer; a shape is BATCHxIN-H1-...-OUT, e.g. 1024x784-256-10");
     }
 
     /** The network: sigmoid after every hidden layer, softmax cross-entropy at the output. */

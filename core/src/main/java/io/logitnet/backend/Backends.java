@@ -14,19 +14,39 @@ import java.util.ServiceLoader;
  * ({@code cuda}, {@code opencl:0:1}, {@code cpu}) must be available or the call fails: never a silent fallback.
  */
 public final class Backends {
+    /** The backends LogitNet has, whether or not their modules are on the class path. */
+    private static final List<String> KNOWN_NAMES = List.of("cpu", "opencl", "cuda");
+
     private Backends() {
     }
 
-    /** A backend chosen by {@link #select}, and the reasoning in lines a user can read. */
-    public record Selection(Backend backend, List<String> explanation) {
+    /**
+     * A backend chosen by {@link #select}, and the reasoning in lines a user can read.
+     *
+     * @param explanation which backend was taken and why each better one was not, in full
+     * @param brief       the same in a few words, e.g. {@code cpu (cuda: no NVIDIA driver; opencl: CPU device only)}
+     */
+    public record Selection(Backend backend, List<String> explanation, String brief) {
         public Selection {
             explanation = List.copyOf(explanation);
         }
 
-        /** One line: which backend was taken and why each better one was not. */
+        /** One line: which backend was taken and why each better one was not, in full. */
         public String summary() {
             return String.join("; ", explanation);
         }
+    }
+
+    /** The first clause of a reason: up to the first colon, parenthesis or sentence end, at most 48 characters. */
+    static String shortReason(String reason) {
+        String r = reason;
+        for (String stop : new String[] {": ", " (", ". ", "; "}) {
+            int i = r.indexOf(stop);
+            if (i > 0) {
+                r = r.substring(0, i);
+            }
+        }
+        return r.length() > 48 ? r.substring(0, 45) + "..." : r;
     }
 
     /** A provider with its probe result. */
@@ -66,18 +86,22 @@ public final class Backends {
         String sel = selection == null || selection.isBlank() ? "auto" : selection.trim().toLowerCase(Locale.ROOT);
         if (sel.equals("auto")) {
             List<String> why = new ArrayList<>();
+            List<String> brief = new ArrayList<>();
             for (Status s : discover()) {
                 String name = s.provider().name();
                 if (!s.availability().available()) {
                     why.add(name + " rejected: " + s.availability().reason());
+                    brief.add(name + ": " + s.availability().summary());
                     continue;
                 }
                 try {
                     Backend b = s.provider().create("");
                     why.add(0, "using " + name + " (" + b.deviceName() + ")");
-                    return new Selection(b, why);
+                    return new Selection(b, why, name + (brief.isEmpty() ? "" : " (" + String.join("; ", brief)
+                            + ")"));
                 } catch (RuntimeException e) {
                     why.add(name + " rejected: " + e.getMessage());
+                    brief.add(name + ": " + shortReason(String.valueOf(e.getMessage())));
                 }
             }
             throw new BackendUnavailableException("auto", "no backend could be opened: " + String.join("; ", why));
@@ -92,12 +116,17 @@ public final class Backends {
                     throw new BackendUnavailableException(name, a.reason());
                 }
                 Backend b = p.create(device);
-                return new Selection(b, List.of("using " + name + " (" + b.deviceName() + ") as requested"));
+                return new Selection(b, List.of("using " + name + " (" + b.deviceName() + ") as requested"),
+                        sel + " (as requested)");
             }
         }
         List<String> known = providers().stream().map(BackendProvider::name).toList();
-        throw new BackendUnavailableException(name, "no such backend on the class path (have " + known
-                + "); add logitnet-" + name + " to the class path");
+        if (KNOWN_NAMES.contains(name)) {
+            throw new BackendUnavailableException(name, "it is not on the class path (have " + known
+                    + "); add logitnet-" + name + " to the class path");
+        }
+        throw new BackendUnavailableException(name, "there is no backend of that name; choose auto, "
+                + String.join(", ", known) + " (see 'logitnet devices')");
     }
 
     /** Shorthand for {@code select(selection).backend()}. */

@@ -18,7 +18,6 @@ import java.util.List;
  * @param <M> the concrete model
  */
 public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
-    private List<String> featureNames;
 
     protected Glm() {
         super(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()).withMaxIterations(1000).withTolerance(1e-6));
@@ -30,7 +29,6 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
     protected abstract int outputs(Dataset data);
 
     protected History fitGlm(Dataset data) {
-        featureNames = data.featureNames();
         return train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
                 false);
     }
@@ -40,15 +38,9 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
         int outs = intercepts.length;
         setParameters(new Architecture(List.of(features, outs), List.of(), loss()), List.of(weights),
                 List.of(intercepts));
-        featureNames = names == null ? Dataset.defaultNames(features) : List.copyOf(names);
+        setFeatureNames(names, features);
     }
 
-    /** Names of the features (x1, x2, ... unless the data set named them). */
-    public List<String> featureNames() {
-        requireFitted();
-        return featureNames;
-    }
-
-    /** The fitted equation, with the link on the left and the linear predictor on the right. */
+    /** The fitted equation, with the link on the left and the linear predictor on the right, in raw feature units. */
     public abstract String equation();
 }

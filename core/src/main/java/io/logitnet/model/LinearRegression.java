@@ -17,6 +17,11 @@ public final class LinearRegression extends SingleOutputGlm<LinearRegression> {
     }
 
     @Override
+    public String kind() {
+        return "linear";
+    }
+
+    @Override
     protected Loss loss() {
         return Loss.SQUARED_ERROR;
     }
@@ -25,6 +30,7 @@ public final class LinearRegression extends SingleOutputGlm<LinearRegression> {
         return fit(Dataset.of(x, y));
     }
 
+    @Override
     public History fit(Dataset data) {
         return fitGlm(data);
     }
@@ -34,7 +40,7 @@ public final class LinearRegression extends SingleOutputGlm<LinearRegression> {
     }
 
     @Override
-    protected String link() {
-        return "y";
+    protected String lhs() {
+        return target().isEmpty() ? "y" : target();
     }
 }

@@ -19,6 +19,11 @@ public final class LogisticRegression extends SingleOutputGlm<LogisticRegression
     }
 
     @Override
+    public String kind() {
+        return "logistic";
+    }
+
+    @Override
     protected Loss loss() {
         return Loss.SIGMOID_BINARY_CROSS_ENTROPY;
     }
@@ -29,6 +34,7 @@ public final class LogisticRegression extends SingleOutputGlm<LogisticRegression
     }
 
     /** Fits on a data set whose targets are 0 and 1. */
+    @Override
     public History fit(Dataset data) {
         boolean seen0 = false;
         boolean seen1 = false;
@@ -80,7 +86,9 @@ public final class LogisticRegression extends SingleOutputGlm<LogisticRegression
     }
 
     @Override
-    protected String link() {
-        return "log(p/(1-p))";
+    protected String lhs() {
+        List<String> labels = classLabels();
+        String t = target().isEmpty() ? "y" : target();
+        return "log(p/(1-p)) [p = P(" + t + "=" + labels.get(1) + ")]";
     }
 }

@@ -24,7 +24,6 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
     private Init init = Init.AUTO;
     private boolean allowSymmetric;
     private int classes;
-    private List<String> featureNames;
 
     private Mlp(boolean classifier, int... hidden) {
         // Adam at 0.01 rather than the customary 0.001: with min(200, n)-row batches and 200 epochs it trains small
@@ -99,9 +98,14 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
         return fit(Dataset.of(x, y));
     }
 
+    @Override
+    public String kind() {
+        return "mlp";
+    }
+
     /** Classifier: targets are class indices; regressor: targets are values. */
+    @Override
     public History fit(Dataset data) {
-        featureNames = data.featureNames();
         Loss loss;
         int out;
         if (classifier) {
@@ -130,13 +134,8 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
         m.activations = arch.hiddenActivations();
         m.classes = classes;
         m.setParameters(arch, weights, biases);
-        m.featureNames = featureNames == null ? Dataset.defaultNames(arch.inputs()) : List.copyOf(featureNames);
+        m.setFeatureNames(featureNames, arch.inputs());
         return m;
-    }
-
-    public List<String> featureNames() {
-        requireFitted();
-        return featureNames;
     }
 
     @Override

@@ -17,6 +17,11 @@ public final class PoissonRegression extends SingleOutputGlm<PoissonRegression> 
     }
 
     @Override
+    public String kind() {
+        return "poisson";
+    }
+
+    @Override
     protected Loss loss() {
         return Loss.POISSON;
     }
@@ -25,6 +30,7 @@ public final class PoissonRegression extends SingleOutputGlm<PoissonRegression> 
         return fit(Dataset.of(x, counts));
     }
 
+    @Override
     public History fit(Dataset data) {
         for (int i = 0; i < data.y().length; i++) {
             if (data.y()[i] < 0) {
@@ -41,7 +47,7 @@ public final class PoissonRegression extends SingleOutputGlm<PoissonRegression> 
     }
 
     @Override
-    protected String link() {
-        return "log(μ)";
+    protected String lhs() {
+        return "log(μ)" + (target().isEmpty() ? "" : " [μ = E(" + target() + ")]");
     }
 }

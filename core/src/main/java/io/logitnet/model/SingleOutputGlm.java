@@ -24,7 +24,7 @@ public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<
         return self;
     }
 
-    /** w, one per feature. */
+    /** w, one per feature, in raw feature units. */
     public float[] coefficients() {
         return weight(0);
     }
@@ -34,11 +34,11 @@ public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<
         return bias(0)[0];
     }
 
-    /** The equation's left-hand side: the link of the mean, e.g. {@code log(p/(1-p))}. */
-    protected abstract String link();
+    /** The equation's left-hand side: the link of the mean, e.g. {@code log(p/(1-p))}, naming the target if known. */
+    protected abstract String lhs();
 
     @Override
     public String equation() {
-        return link() + " = " + linearPredictor(intercept(), coefficients(), featureNames());
+        return lhs() + " = " + linearPredictor(intercept(), coefficients(), 0, featureNames());
     }
 }

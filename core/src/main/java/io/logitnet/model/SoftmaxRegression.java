@@ -28,6 +28,11 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
     }
 
     @Override
+    public String kind() {
+        return "softmax";
+    }
+
+    @Override
     protected Loss loss() {
         return Loss.SOFTMAX_CROSS_ENTROPY;
     }
@@ -42,6 +47,7 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
     }
 
     /** Fits on a data set whose targets are class indices 0..K-1. */
+    @Override
     public History fit(Dataset data) {
         classes = Labels.check(data.y(), classes, "softmax regression");
         return fitGlm(data);
@@ -80,14 +86,15 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
 
     @Override
     public String equation() {
-        float[][] w = coefficients();
+        float[] w = weight(0);
         float[] b = intercepts();
-        StringBuilder sb = new StringBuilder("P(y=k|x) = softmax(s)_k with\n");
+        int d = architecture().inputs();
+        List<String> labels = classLabels();
+        String t = target().isEmpty() ? "y" : target();
+        StringBuilder sb = new StringBuilder("P(" + t + "=k|x) = softmax(s)_k with");
         for (int k = 0; k < classes; k++) {
-            sb.append("  s_").append(k).append(" = ").append(linearPredictor(b[k], w[k], featureNames()));
-            if (k + 1 < classes) {
-                sb.append('\n');
-            }
+            sb.append("\n  s_").append(labels.get(k)).append(" = ").append(linearPredictor(b[k], w, k * d,
+                    featureNames()));
         }
         return sb.toString();
     }

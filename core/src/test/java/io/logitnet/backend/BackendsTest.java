@@ -39,7 +39,11 @@ class BackendsTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> Backends.open("tpu"));
         assertEquals("tpu", e.backend());
-        assertTrue(e.reason().contains("not on the class path") || e.reason().contains("no such backend"));
+        assertTrue(e.reason().contains("there is no backend of that name"), e.reason());
+        assertTrue(e.reason().contains("auto") && e.reason().contains("cpu"), "lists the names: " + e.reason());
+        BackendUnavailableException missing = assertThrows(BackendUnavailableException.class,
+                () -> Backends.open("cuda"));
+        assertTrue(missing.reason().contains("add logitnet-cuda to the class path"), missing.reason());
     }
 
     @Test

@@ -74,8 +74,12 @@ class KnownAnswersTest {
         assertRelativelyClose(beta, m.intercept(), m.coefficients(), 1e-4, "logistic regression");
         assertTrue(m.history().converged() || m.history().last().metrics().get("gradient_norm") < 1e-5,
                 m.history().stopReason());
-        assertTrue(m.equation().startsWith("log(p/(1-p)) = "), m.equation());
-        assertTrue(m.equation().contains("mean_radius") || m.equation().contains("x1"), m.equation());
+        assertTrue(m.equation().startsWith("log(p/(1-p)) [p = P(y=1)] = "), m.equation());
+        assertTrue(m.equation().startsWith("log(p/(1-p)) [p = P(y=1)] = "
+                + String.format(java.util.Locale.ROOT, "%.4g", m.intercept()) + " "), m.equation());
+        for (int j = 1; j <= 30; j++) {
+            assertTrue(m.equation().contains("·x" + j + (j < 30 ? " " : "")), "term of x" + j + ": " + m.equation());
+        }
     }
 
     @Test
