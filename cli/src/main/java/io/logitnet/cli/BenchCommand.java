@@ -35,7 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "write DIR/DATE-stepbench.md, .json and .png")
     Path out;
 
-    @Option(names = "--backend", split = ",", paramLabel = "NAME",
+    @Option(names = "--backends", split = ",", paramLabel = "NAMES",
             description = "backends to run, e.g. cpu,opencl (default: every available one)")
     List<String> backends;
 
@@ -76,6 +76,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        positive("--torch-threads", torchThreads, 1);
+        positive("--warmup", warmup, 0);
+        positive("--reps", reps, 1);
+        positive("--gemm-n", gemmN, 1);
+        positive("--epoch-steps", epochSteps, 0);
+        if (budget != null && !(budget > 0 && Double.isFinite(budget))) {
+            throw new Main.UserException("--budget-s must be a number of seconds > 0, got " + budget);
+        }
         StepBench.Options o = StepBench.Options.defaults(quick);
         if (backends != null) {
             o = o.withBackends(backends);
@@ -102,5 +110,11 @@ final class BenchCommand implements Callable<Integer> {
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         o = o.withCommand("logitnet " + String.join(" ", args));
         return BenchCli.execute(o, json, out, System.out, System.err);
+    }
+
+    private static void positive(String option, Integer value, int least) {
+        if (value != null && value < least) {
+            throw new Main.UserException(option + " must be an integer >= " + least + ", got " + value);
+        }
     }
 }

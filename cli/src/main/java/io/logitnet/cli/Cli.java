@@ -2,91 +2,94 @@ package io.logitnet.cli;
 
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Backends;
-import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
-import io.logitnet.backend.Tensor;
 import io.logitnet.data.CsvReader;
 import io.logitnet.data.CsvTable;
-import io.logitnet.io.Checkpoint;
-import io.logitnet.nn.Network;
+import io.logitnet.io.AtomicFile;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 
-/** What the commands share: backend selection, reading data, running a saved model. */
+/** What the commands share: backend selection, reading data, checking outputs, formatting numbers. */
 final class Cli {
     private Cli() {
     }
 
-    /** Opens a backend by selection, prints which one was taken and why, and sets the precision. */
-    static Backend openBackend(String selection, String precision, PrintStream err) {
-        Backends.Selection s = Backends.select(selection);
+    /**
+     * Opens the backend the options name, sets the precision, and prints one line saying which backend runs (with
+     * {@code --verbose}: why each faster one was not taken, in full). {@code log} null prints nothing.
+     */
+    static Backend openBackend(BackendOptions o, PrintStream log) {
+        Backends.Selection s = Backends.select(o.backend);
         Backend b = s.backend();
         try {
-            if (precision != null) {
-                b.setPrecision(Precision.parse(precision));
+            if (o.precision != null) {
+                Precision p;
+                try {
+                    p = Precision.parse(o.precision);
+                } catch (IllegalArgumentException e) {
+                    throw new Main.UserException("--precision: " + e.getMessage());
+                }
+                b.setPrecision(p);
             }
         } catch (RuntimeException e) {
             b.close();
             throw e;
         }
-        err.println("backend: " + s.summary() + "; precision " + b.precision().name().toLowerCase(Locale.ROOT));
+        if (log != null) {
+            String prec = b.precision().name().toLowerCase(Locale.ROOT);
+            log.println("backend: " + (o.verbose ? s.summary() : s.brief()) + "; precision " + prec);
+        }
         return b;
     }
 
     static CsvTable readCsv(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!(name.endsWith(".csv") || name.endsWith(".csv.gz"))) {
-            throw new Main.UserException(file + ": expected a .csv or .csv.gz file");
-        }
         return CsvReader.read(file);
     }
 
-    static boolean isIdx(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.contains("idx") || name.endsWith(".idx") || name.endsWith(".idx.gz");
-    }
-
     /**
-     * The outputs of a saved model for row-major features: probabilities (softmax rows; sigmoid probability of
-     * class 1) or the mean (linear, Poisson), in batches on the backend.
+     * Checks, before any work, that {@code out} can be written and is none of the inputs (the same file after
+     * symbolic links, or the same file key).
      */
-    static float[] outputs(Checkpoint.Contents model, Backend backend, float[] x, int rows) {
-        int d = model.card().architecture().inputs();
-        int out = model.card().architecture().outputs();
-        float[] result = new float[rows * out];
-        int batch = 4096;
-        try (Network net = Network.of(backend, model.card().architecture(), model.weights(), model.biases())) {
-            for (int start = 0; start < rows; start += batch) {
-                int n = Math.min(batch, rows - start);
-                float[] part = java.util.Arrays.copyOfRange(x, start * d, (start + n) * d);
-                try (Tensor t = backend.upload(part, n, d)) {
-                    backend.download(net.predict(t), result, start * out);
-                }
+    static void checkOutput(String option, Path out, Map<String, Path> inputs) {
+        try {
+            AtomicFile.checkWritable(out);
+        } catch (java.io.UncheckedIOException e) {
+            throw new Main.UserException(option + " " + e.getMessage().replaceFirst("^cannot write [^:]*: ",
+                    out + ": "));
+        }
+        for (Map.Entry<String, Path> in : inputs.entrySet()) {
+            if (in.getValue() != null && sameFile(out, in.getValue())) {
+                throw new Main.UserException(option + " " + out + " is the same file as " + in.getKey() + " "
+                        + in.getValue() + ": writing it would destroy the input; choose another output file");
             }
         }
-        return result;
     }
 
-    /** Class probabilities {@code [rows, K]} from a classifier's outputs. */
-    static float[] classProbabilities(Loss loss, float[] outputs, int rows, int classes) {
-        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-            return outputs;
+    static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
         }
-        float[] p = new float[rows * 2];
-        for (int i = 0; i < rows; i++) {
-            p[2 * i] = 1f - outputs[i];
-            p[2 * i + 1] = outputs[i];
-        }
-        return p;
     }
 
-    static boolean isClassifier(Loss loss) {
-        return loss == Loss.SOFTMAX_CROSS_ENTROPY || loss == Loss.SIGMOID_BINARY_CROSS_ENTROPY;
-    }
-
+    /** The one number format of human-readable output: 6 significant digits. */
     static String fmt(double v) {
-        return String.format(Locale.ROOT, "%.6g", v);
+        return io.logitnet.train.Metrics.format(v);
+    }
+
+    /** A float in plain decimal notation that reads back as the same float (no exponent). */
+    static String plain(float v) {
+        if (!Float.isFinite(v)) {
+            return Float.toString(v);
+        }
+        String s = new BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
+        return s.equals("-0") ? "-0.0" : s;
     }
 }

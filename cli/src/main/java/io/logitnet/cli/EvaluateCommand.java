@@ -1,93 +1,79 @@
 package io.logitnet.cli;
 
 import io.logitnet.backend.Backend;
-import io.logitnet.backend.Loss;
 import io.logitnet.data.ClassLabels;
 import io.logitnet.data.CsvTable;
-import io.logitnet.io.Checkpoint;
-import io.logitnet.train.Metrics;
+import io.logitnet.data.Dataset;
+import io.logitnet.model.Models;
+import io.logitnet.model.NetworkModel;
+import io.logitnet.model.NonFiniteOutputException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code logitnet evaluate}. */
-@Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Score a saved model on labelled data: accuracy and log loss for classifiers, MSE for linear, "
-                + "mean Poisson deviance for Poisson.")
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Score a saved model on labelled data: accuracy and log loss for classifiers, mean squared "
+                + "error for linear regression, mean Poisson deviance for Poisson regression.")
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true)
+    @Option(names = "--model", required = true, description = "a .safetensors model from logitnet train")
     Path model;
 
-    @Option(names = "--data", required = true)
+    @Option(names = "--data", required = true, description = "CSV file (gzipped or not) with the model's feature "
+            + "columns and the target column")
     Path data;
 
-    @Option(names = "--target", required = true, description = "the target column")
+    @Option(names = "--target", description = "the target column (default: the one the model was trained on)")
     String target;
 
-    @Option(names = "--json", description = "print one JSON object instead of key: value lines")
+    @Option(names = "--json", description = "print one JSON object instead of name: value lines")
     boolean json;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "backend to evaluate on (default: ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backendOptions;
 
     @Override
     public Integer call() {
-        Checkpoint.Contents m = Checkpoint.load(model);
+        NetworkModel<?> m = Models.load(model);
+        String tgt = target != null ? target : m.target();
+        if (tgt.isEmpty()) {
+            throw new Main.UserException("the model does not name its target column: give --target COLUMN");
+        }
         CsvTable t = Cli.readCsv(data);
-        Map<String, Double> metrics = evaluate(m, t, target, backend);
-        metrics.put("rows", (double) t.rowCount());
+        Dataset d = labelled(m, t, tgt);
+        Map<String, Double> metrics;
+        try (Backend b = Cli.openBackend(backendOptions, backendOptions.verbose ? System.err : null)) {
+            m.backend(b);
+            metrics = m.score(d);
+        } catch (NonFiniteOutputException e) {
+            throw new io.logitnet.InvalidDataException(t.source(), t.line(e.row()), 0, null, "no prediction for "
+                    + "this row: the model's output is not a finite number (" + e.why() + ")");
+        }
         PrintStream o = System.out;
         if (json) {
             StringBuilder sb = new StringBuilder("{");
             metrics.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
-                    .append(k.equals("rows") ? Long.toString(v.longValue()) : Double.toString(v)));
+                    .append(v));
+            sb.append(", \"rows\": ").append(t.rowCount());
             o.println(sb.append('}'));
         } else {
-            metrics.forEach((k, v) -> o.println(k + ": " + (k.equals("rows") ? Long.toString(v.longValue())
-                    : String.format(Locale.ROOT, "%.6f", v))));
+            metrics.forEach((k, v) -> o.println(k + ": " + Cli.fmt(v)));
+            o.println("rows: " + t.rowCount());
         }
         return 0;
     }
 
-    static Map<String, Double> evaluate(Checkpoint.Contents m, CsvTable t, String target, String backendSel) {
-        float[] x = t.features(m.card().features());
-        int rows = t.rowCount();
-        Loss loss = m.card().architecture().loss();
-        float[] out;
-        try (Backend b = Cli.openBackend(backendSel, null, new PrintStream(PrintStream.nullOutputStream()))) {
-            out = Cli.outputs(m, b, x, rows);
+    /** The model's features and the target's class indices (classifiers) or values (regressions). */
+    static Dataset labelled(NetworkModel<?> m, CsvTable t, String target) {
+        if (m.isClassifierModel()) {
+            return t.classification(target, m.featureNames(), ClassLabels.of(m.classLabels()));
         }
-        Map<String, Double> r = new LinkedHashMap<>();
-        if (Cli.isClassifier(loss)) {
-            ClassLabels cl = ClassLabels.of(m.card().classes());
-            int[] y = cl.encode(t, target);
-            int k = cl.size();
-            float[] p = Cli.classProbabilities(loss, out, rows, k);
-            float[] yf = new float[rows];
-            int correct = 0;
-            for (int i = 0; i < rows; i++) {
-                yf[i] = y[i];
-                correct += Metrics.argmax(p, i * k, k) == y[i] ? 1 : 0;
-            }
-            r.put("accuracy", correct / (double) rows);
-            r.put("log_loss", Metrics.logLoss(p, yf, rows, k));
-        } else if (loss == Loss.POISSON) {
-            float[] y = t.countColumn(target);
-            double[] mu = new double[rows];
-            for (int i = 0; i < rows; i++) {
-                mu[i] = out[i];
-            }
-            r.put("poisson_deviance", Metrics.poissonDeviance(mu, y));
-        } else {
-            float[] y = t.numericColumn(target);
-            r.put("mse", Metrics.mse(out, y));
-        }
-        return r;
+        return m.architecture().loss() == io.logitnet.backend.Loss.POISSON
+                ? t.countRegression(target, m.featureNames()) : t.regression(target, m.featureNames());
     }
 }

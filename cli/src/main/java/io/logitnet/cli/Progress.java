@@ -5,11 +5,13 @@ import io.logitnet.train.History;
 import io.logitnet.train.TrainingListener;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Training progress for people: a bar redrawn in place on a terminal, one line per epoch otherwise (logs, CI).
+ * Training progress for people: a bar redrawn in place on a terminal, one line per epoch otherwise (logs, CI), in
+ * the one number format of the command line. Also tells the interrupt handler which epoch the checkpoint holds.
  */
 final class Progress implements TrainingListener {
     private final PrintStream out;
@@ -53,11 +55,16 @@ final class Progress implements TrainingListener {
         }
     }
 
+    @Override
+    public void saved(Path file, int epoch) {
+        Interrupts.saved(epoch);
+    }
+
     private String line(EpochResult r) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  objective %.6g", r.epoch(),
-                planned, r.trainObjective()));
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  objective %s", r.epoch(),
+                planned, Cli.fmt(r.trainObjective())));
         if (!Double.isNaN(r.validationLoss())) {
-            sb.append(String.format(Locale.ROOT, "  val_loss %.6g", r.validationLoss()));
+            sb.append("  val_loss ").append(Cli.fmt(r.validationLoss()));
         }
         for (Map.Entry<String, Double> m : r.metrics().entrySet()) {
             sb.append("  ").append(metricName(m.getKey(), r)).append(' ').append(Cli.fmt(m.getValue()));

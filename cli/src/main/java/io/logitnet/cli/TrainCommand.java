@@ -2,115 +2,127 @@ package io.logitnet.cli;
 
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
-import io.logitnet.backend.Loss;
-import io.logitnet.data.ClassLabels;
-import io.logitnet.data.CsvTable;
-import io.logitnet.data.Dataset;
-import io.logitnet.data.IdxReader;
-import io.logitnet.data.Standardizer;
-import io.logitnet.io.Checkpoint;
-import io.logitnet.nn.Architecture;
-import io.logitnet.nn.Init;
-import io.logitnet.nn.Network;
+import io.logitnet.model.Glm;
+import io.logitnet.model.LinearRegression;
+import io.logitnet.model.LogisticRegression;
+import io.logitnet.model.Mlp;
+import io.logitnet.model.NetworkModel;
+import io.logitnet.model.PoissonRegression;
+import io.logitnet.model.SoftmaxRegression;
+import io.logitnet.train.EpochResult;
 import io.logitnet.train.History;
 import io.logitnet.train.OptimizerSpec;
 import io.logitnet.train.TrainConfig;
-import io.logitnet.train.Trainer;
 import io.logitnet.train.TrainingState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code logitnet train}. */
+/** {@code logitnet train}: parses the options, reads the data, and fits a model through the model API. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a model on a CSV (or IDX) file and save it as safetensors.",
-                "GLMs (logistic, softmax, linear, poisson) train with full-batch L-BFGS on standardized features "
-                        + "(folded back, so coefficients are in raw units); an MLP with Adam (lr 0.01, "
-                        + "batches of min(200, n), 200 epochs)."})
+                "Features are standardized for training and the scaling folded into the first layer, so the saved "
+                        + "model takes raw features. GLMs (logistic, softmax, linear, poisson) train with full-batch "
+                        + "L-BFGS; an MLP with Adam (lr 0.01, batches of min(200, n), 200 epochs).",
+                "Every option either takes effect or is refused with the reason."})
 final class TrainCommand implements Callable<Integer> {
-    enum Model { logistic, softmax, linear, poisson, mlp }
+    enum ModelKind { logistic, softmax, linear, poisson, mlp }
 
-    @Option(names = "--data", required = true, description = "training data: .csv, .csv.gz, or an IDX images file")
-    Path data;
+    enum Task { classify, regress }
 
-    @Option(names = "--labels", description = "IDX labels file (with IDX --data)")
-    Path labels;
+    enum OptimizerKind { lbfgs, sgd, adam }
 
-    @Option(names = "--target", description = "the target column of a CSV file")
-    String target;
+    enum ScheduleKind { constant, cosine }
+
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--model", required = true, description = "logistic, softmax, linear, poisson or mlp")
-    Model model;
+    ModelKind model;
 
-    @Option(names = "--task", defaultValue = "classify", description = "mlp only: classify or regress (default: ${DEFAULT-VALUE})")
-    String task;
+    @Option(names = "--task", description = "mlp only: classify (default) or regress")
+    Task task;
 
-    @Option(names = "--hidden", split = ",", description = "mlp hidden layer widths, e.g. 256,128 (default: 100)")
+    @Option(names = "--hidden", split = ",", paramLabel = "WIDTHS",
+            description = "mlp only: hidden layer widths, e.g. 256,128 (default: 100)")
     List<Integer> hidden;
 
-    @Option(names = "--activation", defaultValue = "relu", split = ",",
-            description = "mlp hidden activation: sigmoid, tanh, relu, identity, exp; one for all hidden layers or one per layer, e.g. relu,tanh (default: ${DEFAULT-VALUE})")
+    @Option(names = "--activation", split = ",", paramLabel = "NAMES",
+            description = "mlp only: hidden activation, one for all hidden layers or one per layer, e.g. relu,tanh: "
+                    + "sigmoid, tanh, relu, identity or exp (default: relu)")
     List<String> activation;
 
     @Option(names = "--optimizer", description = "lbfgs, sgd or adam (default: lbfgs for GLMs, adam for mlp)")
-    String optimizer;
+    OptimizerKind optimizer;
 
-    @Option(names = "--epochs", description = "mini-batch epochs (default: 200)")
+    @Option(names = "--epochs", description = "sgd/adam: epochs to train in this run; with --resume, epochs to add "
+            + "(default: 200; with --resume, the rest of an interrupted run, or as many epochs as the run planned)")
     Integer epochs;
 
-    @Option(names = "--max-iter", description = "L-BFGS iteration limit (default: 1000)")
+    @Option(names = "--max-iter", description = "lbfgs: iteration limit (default: 1000)")
     Integer maxIter;
 
-    @Option(names = "--tol", description = "L-BFGS: stop when the gradient norm is at most this (default: 1e-6)")
+    @Option(names = "--tol", description = "lbfgs: stop when the gradient norm is at most this (default: 1e-6)")
     Double tol;
 
-    @Option(names = "--batch-size", description = "mini-batch size (default: min(200, n))")
+    @Option(names = "--batch-size", description = "sgd/adam: examples per step (default: min(200, n))")
     Integer batchSize;
 
-    @Option(names = "--lr", description = "learning rate (default: adam 0.01 for mlp, 0.001 for GLMs; sgd 0.1)")
+    @Option(names = "--lr", description = "sgd/adam: learning rate (default: adam 0.01 for mlp, 0.001 for GLMs; "
+            + "sgd 0.1)")
     Float lr;
 
-    @Option(names = "--momentum", description = "sgd momentum (default: 0.9)")
+    @Option(names = "--momentum", description = "sgd: momentum in [0, 1) (default: 0.9)")
     Float momentum;
 
-    @Option(names = "--weight-decay", description = "adam: decoupled weight decay on weights (AdamW); default 0")
+    @Option(names = "--nesterov", description = "sgd: Nesterov momentum (needs --momentum > 0)")
+    boolean nesterov;
+
+    @Option(names = "--weight-decay", description = "adam: decoupled weight decay on weights (AdamW), >= 0 "
+            + "(default: 0)")
     Float weightDecay;
 
-    @Option(names = "--l2", description = "objective = mean loss + (l2/2)·Σw² over weights, not biases (default: 0)")
+    @Option(names = "--l2", description = "objective = mean loss + (l2/2)·Σw² over weights, not biases; >= 0 "
+            + "(default: 0)")
     Float l2;
 
-    @Option(names = "--schedule", description = "learning-rate schedule: constant or cosine (default: constant)")
-    String schedule;
+    @Option(names = "--schedule", description = "sgd/adam: learning-rate schedule, constant or cosine (default: "
+            + "constant)")
+    ScheduleKind schedule;
 
     @Option(names = "--seed", description = "seed of initialization, split and shuffling (default: 42)")
     Long seed;
 
-    @Option(names = "--validation-split", description = "fraction held out for validation and early stopping (default: 0)")
+    @Option(names = "--validation-split", description = "fraction in [0, 1) held out for validation metrics and "
+            + "early stopping (default: 0)")
     Double validationSplit;
 
-    @Option(names = "--patience", description = "early stopping patience in epochs, with a validation split (default: 20)")
+    @Option(names = "--patience", description = "sgd/adam with --validation-split: stop when the validation loss "
+            + "has not improved for this many epochs (default: 20)")
     Integer patience;
 
-    @Option(names = "--standardize", negatable = true, description = "train on standardized features (default: on for GLMs, off for mlp)")
+    @Option(names = "--standardize", negatable = true,
+            description = "train on standardized features, folded back into the first layer (default: on; "
+                    + "--no-standardize to train on raw features)")
     Boolean standardize;
 
-    @Option(names = "--backend", defaultValue = "auto", description = "auto, cpu, opencl[:P:D] or cuda[:N] (default: ${DEFAULT-VALUE})")
-    String backend;
+    @Mixin
+    BackendOptions backendOptions;
 
-    @Option(names = "--precision", description = "fp32 (default) or tf32 where the backend supports it")
-    String precision;
-
-    @Option(names = "--resume", description = "continue from this checkpoint (weights, optimizer state, step, RNG state)")
+    @Option(names = "--resume", paramLabel = "MODEL", description = "continue training from this checkpoint "
+            + "(weights, optimizer state, step, shuffling state); it may be the --out file itself")
     Path resume;
 
-    @Option(names = "--out", required = true, description = "where to save the model (.safetensors), atomically after every epoch")
+    @Option(names = "--out", required = true, description = "where to save the model (.safetensors), atomically "
+            + "after every epoch")
     Path out;
 
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
@@ -119,135 +131,177 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream err = System.err;
-        Checkpoint.Contents resumed = resume == null ? null : Checkpoint.load(resume);
-        Prepared p = prepare();
-        Loss loss = p.loss;
-        List<Integer> sizes = new ArrayList<>();
-        sizes.add(p.data.cols());
-        List<Activation> acts = new ArrayList<>();
-        if (model == Model.mlp) {
-            List<Integer> h = hidden == null || hidden.isEmpty() ? List.of(100) : hidden;
-            for (int w : h) {
-                if (w <= 0) {
-                    throw new Main.UserException("--hidden widths must be positive, got " + h);
-                }
-            }
-            sizes.addAll(h);
-            if (activation.size() == 1) {
-                acts.addAll(Collections.nCopies(h.size(), Activation.parse(activation.get(0))));
-            } else if (activation.size() == h.size()) {
-                activation.forEach(a -> acts.add(Activation.parse(a)));
-            } else {
-                throw new Main.UserException("--activation lists " + activation.size() + " activations for "
-                        + h.size() + " hidden layers " + h + ": give one, or one per layer");
-            }
-        } else if (hidden != null) {
-            throw new Main.UserException("--hidden applies to --model mlp only");
-        }
-        sizes.add(p.outputs);
-        Architecture arch = new Architecture(sizes, acts, loss);
-        TrainConfig config = config(resumed);
-        boolean std = standardize != null ? standardize : model != Model.mlp;
-        double[][] scaling = null;
-        if (resumed != null) {
-            checkResumable(resumed, arch, p);
-            scaling = resumed.scaling();
-        } else if (std) {
-            scaling = Standardizer.fit(p.data);
-        }
-        Dataset trainData = scaling == null ? p.data : Standardizer.apply(p.data, scaling);
+        checkOptions();
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("--data", dataOptions.data);
+        inputs.put("--labels", dataOptions.labels);
+        Cli.checkOutput("--out", out, inputs);
 
-        try (Backend b = Cli.openBackend(backend, precision, err);
-             Network net = Network.create(b, arch, model == Model.mlp ? Init.AUTO : Init.ZEROS, config.seed(), false)) {
-            TrainingState state = null;
-            if (resumed != null) {
-                net.setParameterArrays(resumed.trainingParameters() != null ? resumed.trainingParameters()
-                        : interleave(resumed.weights(), resumed.biases()));
-                state = resumed.state();
-                if (state == null && !config.optimizer().fullBatch()) {
-                    throw new Main.UserException(resume + " holds no training state (optimizer, step): it was not "
-                            + "written by logitnet train");
-                }
-                if (state != null && state.epochsDone() >= config.epochs()) {
-                    throw new Main.UserException(resume + " has already trained " + state.epochsDone()
-                            + " epochs; pass --epochs larger than that to continue");
-                }
-                err.println("resuming from " + resume + (state == null ? "" : " after epoch " + state.epochsDone()));
+        DataOptions.Prepared p = dataOptions.prepare(model == ModelKind.mlp ? task != Task.regress
+                : model == ModelKind.logistic || model == ModelKind.softmax, model == ModelKind.poisson);
+        NetworkModel<?> m = newModel(p);
+        if (resume != null) {
+            m.resumeFrom(resume);
+        }
+        m.config(config(m.trainConfig(), m.resumeState()));
+        m.standardize(standardize == null || standardize).target(p.target()).checkpointTo(out);
+        if (p.classes() != null) {
+            m.classLabels(p.classes().labels());
+        }
+        if (p.encoding() != null) {
+            m.metadata("encoding", p.encoding());
+        }
+        Progress progress = new Progress(err, Progress.onTerminal(), quiet);
+        m.listener(progress);
+        try (Backend b = Cli.openBackend(backendOptions, err)) {
+            m.backend(b);
+            if (resume != null) {
+                TrainingState s = m.resumeState();
+                err.println("resuming from " + resume + (s == null ? "" : " after epoch " + s.epochsDone()
+                        + ", training to epoch " + m.trainConfig().epochs()));
             }
-            Checkpoint.Card card = new Checkpoint.Card(model.name(), arch, p.data.featureNames(),
-                    p.classes == null ? List.of() : p.classes.labels(), target == null ? "" : target,
-                    b.precision().name().toLowerCase(Locale.ROOT), b.name() + ": " + b.deviceName(), config.seed(),
-                    null);
-            double[][] sc = scaling;
-            Trainer trainer = new Trainer(config, new Progress(err, Progress.onTerminal(), quiet));
-            TrainingState[] last = {state};
-            History h = trainer.fit(net, trainData, config.optimizer().fullBatch() ? null : state, s -> {
-                last[0] = s;
-                save(card, net, config, s, sc);
-            });
-            save(card, net, config, config.optimizer().fullBatch() ? null : last[0], sc);
-            report(h, card, net, sc);
+            Interrupts.training(out);
+            History h = m.fit(p.data());
+            report(h, m);
         }
         return 0;
     }
 
-    private static List<float[]> interleave(List<float[]> w, List<float[]> b) {
-        List<float[]> out = new ArrayList<>();
-        for (int i = 0; i < w.size(); i++) {
-            out.add(w.get(i));
-            out.add(b.get(i));
-        }
-        return out;
+    private NetworkModel<?> newModel(DataOptions.Prepared p) {
+        return switch (model) {
+            case logistic -> {
+                if (p.classes().size() != 2) {
+                    throw new Main.UserException("logistic regression needs 2 classes but the target has "
+                            + p.classes().size() + " " + p.classes().labels() + ": use --model softmax");
+                }
+                yield new LogisticRegression();
+            }
+            case softmax -> new SoftmaxRegression().classes(p.classes().size());
+            case linear -> new LinearRegression();
+            case poisson -> new PoissonRegression();
+            case mlp -> {
+                int[] h = hidden == null ? new int[] {100} : hidden.stream().mapToInt(Integer::intValue).toArray();
+                Mlp net = task == Task.regress ? Mlp.regressor(h) : Mlp.classifier(h).classes(p.classes().size());
+                List<String> acts = activation == null ? List.of("relu") : activation;
+                List<Activation> parsed = new ArrayList<>();
+                for (String a : acts) {
+                    try {
+                        parsed.add(Activation.parse(a));
+                    } catch (IllegalArgumentException e) {
+                        throw new Main.UserException("--activation: " + e.getMessage());
+                    }
+                }
+                if (parsed.size() == 1) {
+                    net.activation(parsed.get(0));
+                } else if (parsed.size() == h.length) {
+                    net.activations(parsed.toArray(new Activation[0]));
+                } else {
+                    throw new Main.UserException("--activation lists " + parsed.size() + " activations for "
+                            + h.length + " hidden layers " + hidden + ": give one, or one per layer");
+                }
+                yield net;
+            }
+        };
     }
 
-    private void save(Checkpoint.Card card, Network net, TrainConfig config, TrainingState state, double[][] scaling) {
-        List<float[]> w = new ArrayList<>();
-        List<float[]> bs = new ArrayList<>();
-        for (int i = 0; i < net.layers().size(); i++) {
-            w.add(net.weight(i));
-            bs.add(net.bias(i));
+    /** Refuses options that would do nothing, and values outside their range, before any work. */
+    private void checkOptions() {
+        boolean mlp = model == ModelKind.mlp;
+        if (!mlp) {
+            refuse(task != null, "--task applies to --model mlp only (the other models' task follows from the model)");
+            refuse(hidden != null, "--hidden applies to --model mlp only");
+            refuse(activation != null, "--activation applies to --model mlp only");
         }
-        Checkpoint.save(out, card, w, bs, config, state, scaling);
+        if (hidden != null) {
+            for (int w : hidden) {
+                refuse(w <= 0, "--hidden widths must be positive integers, got " + hidden);
+            }
+        }
+        if (resume != null) {
+            refuse(standardize != null, "--standardize and --no-standardize do not apply to --resume: a resumed "
+                    + "run keeps the input scaling it was trained with");
+            return; // the other checks need the checkpoint's optimizer: see config()
+        }
+        checkFor(optimizer != null ? optimizer : mlp ? OptimizerKind.adam : OptimizerKind.lbfgs);
     }
 
-    private void report(History h, Checkpoint.Card card, Network net, double[][] scaling) {
-        PrintStream o = System.out;
-        o.println("model: " + card.model() + " " + card.architecture().describe());
-        o.println("stopped: " + h.stopReason());
-        var last = h.last();
-        o.println("objective: " + Cli.fmt(last.trainObjective()));
-        if (!Double.isNaN(last.validationLoss())) {
-            o.println("validation_loss: " + Cli.fmt(last.validationLoss()));
-        }
-        last.metrics().forEach((k, v) -> o.println(Progress.metricName(k, last) + ": " + Cli.fmt(v)));
-        Double acc = last.metrics().get("accuracy");
-        if (model != Model.mlp && net.l2() == 0f && acc != null && acc == 1.0 && last.trainObjective() < 1e-3) {
-            System.err.println("warning: the classes are linearly separable in the training data, so maximum "
-                    + "likelihood has no finite solution: the coefficients grow until the optimizer stops. Add a "
-                    + "penalty (e.g. --l2 0.01) for meaningful coefficients.");
-        }
-        if (model != Model.mlp) {
-            Checkpoint.Contents saved = Checkpoint.load(out);
-            o.println("equation: " + InspectCommand.equation(saved));
-        }
-        o.println("saved: " + out);
+    private void checkFor(OptimizerKind kind) {
+        boolean lbfgs = kind == OptimizerKind.lbfgs;
+        String mini = "applies to the mini-batch optimizers (sgd, adam); L-BFGS";
+        refuse(lbfgs && lr != null, "--lr " + mini + " chooses each step by a line search");
+        refuse(lbfgs && epochs != null, "--epochs " + mini + " runs up to --max-iter iterations");
+        refuse(lbfgs && batchSize != null, "--batch-size " + mini + " uses every row in each iteration");
+        refuse(lbfgs && schedule != null, "--schedule " + mini + " has no learning rate");
+        refuse(lbfgs && patience != null, "--patience " + mini + " stops by --tol");
+        refuse(!lbfgs && maxIter != null, "--max-iter applies to --optimizer lbfgs; " + kind + " runs --epochs");
+        refuse(!lbfgs && tol != null, "--tol applies to --optimizer lbfgs; " + kind + " runs --epochs");
+        refuse(kind != OptimizerKind.sgd && momentum != null, "--momentum applies to --optimizer sgd, not "
+                + kind);
+        refuse(kind != OptimizerKind.sgd && nesterov, "--nesterov applies to --optimizer sgd, not " + kind);
+        refuse(kind != OptimizerKind.adam && weightDecay != null, "--weight-decay applies to --optimizer adam "
+                + "(AdamW), not " + kind + "; for an L2 penalty with any optimizer use --l2");
+        refuse(patience != null && (validationSplit == null || validationSplit == 0), "--patience needs "
+                + "--validation-split: early stopping watches the validation loss");
+        refuse(lr != null && !(lr > 0 && Float.isFinite(lr)), "--lr must be a finite number > 0, got " + lr);
+        refuse(momentum != null && !(momentum >= 0 && momentum < 1), "--momentum must be in [0, 1), got "
+                + momentum);
+        refuse(nesterov && momentum != null && momentum == 0, "--nesterov needs --momentum > 0");
+        refuse(weightDecay != null && !(weightDecay >= 0 && Float.isFinite(weightDecay)),
+                "--weight-decay must be a finite number >= 0, got " + weightDecay);
+        refuse(l2 != null && !(l2 >= 0 && Float.isFinite(l2)), "--l2 must be a finite number >= 0, got " + l2);
+        refuse(epochs != null && epochs < 1, "--epochs must be >= 1, got " + epochs);
+        refuse(maxIter != null && maxIter < 1, "--max-iter must be >= 1, got " + maxIter);
+        refuse(tol != null && !(tol >= 0 && Double.isFinite(tol)), "--tol must be a finite number >= 0, got " + tol);
+        refuse(batchSize != null && batchSize < 1, "--batch-size must be >= 1, got " + batchSize);
+        refuse(validationSplit != null && !(validationSplit >= 0 && validationSplit < 1),
+                "--validation-split must be in [0, 1), got " + validationSplit);
+        refuse(patience != null && patience < 1, "--patience must be >= 1, got " + patience);
     }
 
-    private TrainConfig config(Checkpoint.Contents resumed) {
-        TrainConfig c = resumed != null && resumed.config() != null ? resumed.config() : defaults();
-        if (optimizer != null) {
-            OptimizerSpec.Kind k = OptimizerSpec.Kind.parse(optimizer);
-            c = c.withOptimizer(switch (k) {
-                case LBFGS -> OptimizerSpec.lbfgs();
-                case SGD -> OptimizerSpec.sgd(lr != null ? lr : 0.1f, momentum != null ? momentum : 0.9f);
-                case ADAM -> weightDecay != null && weightDecay > 0
-                        ? OptimizerSpec.adamW(lr != null ? lr : (model == Model.mlp ? 0.01f : 0.001f), weightDecay)
-                        : OptimizerSpec.adam(lr != null ? lr : (model == Model.mlp ? 0.01f : 0.001f));
-            });
-        } else if (lr != null) {
-            c = c.withOptimizer(c.optimizer().withLearningRate(lr));
+    private static void refuse(boolean condition, String message) {
+        if (condition) {
+            throw new Main.UserException(message);
         }
-        if (epochs != null) {
+    }
+
+    /** The configuration: the model's defaults (or the resumed checkpoint's), with every given option applied. */
+    private TrainConfig config(TrainConfig base, TrainingState resumed) {
+        TrainConfig c = base;
+        OptimizerSpec spec = c.optimizer();
+        if (resume != null) {
+            OptimizerKind stored = OptimizerKind.valueOf(spec.kind().name().toLowerCase(java.util.Locale.ROOT));
+            refuse(optimizer != null && optimizer != stored, "--optimizer " + optimizer + " differs from the "
+                    + "checkpoint's " + stored + ": a resumed run continues with the optimizer (and its state) it "
+                    + "was trained with");
+            checkFor(stored);
+        } else if (optimizer != null) {
+            spec = switch (optimizer) {
+                case lbfgs -> OptimizerSpec.lbfgs();
+                case sgd -> OptimizerSpec.sgd(0.1f, 0.9f);
+                case adam -> OptimizerSpec.adam(model == ModelKind.mlp ? 0.01f : 0.001f);
+            };
+        }
+        if (momentum != null) {
+            spec = spec.withMomentum(momentum);
+        }
+        if (nesterov) {
+            spec = spec.withNesterov(true);
+        }
+        if (weightDecay != null) {
+            spec = spec.withWeightDecay(weightDecay);
+        }
+        if (lr != null) {
+            spec = spec.withLearningRate(lr);
+        }
+        if (spec.nesterov() && spec.momentum() == 0) {
+            throw new Main.UserException("--nesterov needs --momentum > 0");
+        }
+        c = c.withOptimizer(spec);
+        if (resumed != null) {
+            int done = resumed.epochsDone();
+            int planned = base.epochs();
+            c = c.withEpochs(epochs != null ? done + epochs : done < planned ? planned : done + planned);
+        } else if (epochs != null) {
             c = c.withEpochs(epochs);
         }
         if (maxIter != null) {
@@ -257,9 +311,6 @@ final class TrainCommand implements Callable<Integer> {
             c = c.withTolerance(tol);
         }
         if (batchSize != null) {
-            if (batchSize < 1) {
-                throw new Main.UserException("--batch-size must be >= 1, got " + batchSize);
-            }
             c = c.withBatchSize(batchSize);
         }
         if (l2 != null) {
@@ -275,86 +326,31 @@ final class TrainCommand implements Callable<Integer> {
             c = c.withPatience(patience);
         }
         if (schedule != null) {
-            c = c.withSchedule(TrainConfig.Schedule.valueOf(schedule.trim().toUpperCase(Locale.ROOT)));
+            c = c.withSchedule(TrainConfig.Schedule.valueOf(schedule.name().toUpperCase(java.util.Locale.ROOT)));
         }
         return c;
     }
 
-    private TrainConfig defaults() {
-        TrainConfig d = TrainConfig.defaults().withTolerance(1e-6);
-        return model == Model.mlp ? d.withOptimizer(OptimizerSpec.adam(0.01f)) : d.withOptimizer(OptimizerSpec.lbfgs());
-    }
-
-    private void checkResumable(Checkpoint.Contents r, Architecture arch, Prepared p) {
-        if (!r.card().architecture().equals(arch)) {
-            throw new Main.UserException("--resume " + resume + " holds " + r.card().architecture().describe()
-                    + " but these options and data make " + arch.describe());
+    private void report(History h, NetworkModel<?> m) {
+        PrintStream o = System.out;
+        o.println("model: " + m.kind() + " " + m.architecture().describe());
+        o.println("stopped: " + h.stopReason());
+        EpochResult last = h.last();
+        o.println("objective: " + Cli.fmt(last.trainObjective()));
+        if (!Double.isNaN(last.validationLoss())) {
+            o.println("validation_loss: " + Cli.fmt(last.validationLoss()));
         }
-        if (!r.card().features().equals(p.data.featureNames())) {
-            throw new Main.UserException("--resume " + resume + " was trained on features " + r.card().features()
-                    + ", this data has " + p.data.featureNames());
+        last.metrics().forEach((k, v) -> o.println(Progress.metricName(k, last) + ": " + Cli.fmt(v)));
+        Double acc = last.metrics().get("accuracy");
+        if (m instanceof Glm<?> && m.trainConfig().l2() == 0f && acc != null && acc == 1.0
+                && last.trainObjective() < 1e-3) {
+            System.err.println("warning: the classes are linearly separable in the training data, so maximum "
+                    + "likelihood has no finite solution: the coefficients grow until the optimizer stops. Add a "
+                    + "penalty (e.g. --l2 0.01) for meaningful coefficients.");
         }
-        if (p.classes != null && !r.card().classes().equals(p.classes.labels())) {
-            throw new Main.UserException("--resume " + resume + " has classes " + r.card().classes()
-                    + ", this data has " + p.classes.labels());
+        if (m instanceof Glm<?> glm) {
+            o.println("equation: " + glm.equation());
         }
-    }
-
-    /** The training data, its classes and the output layer it implies. */
-    record Prepared(Dataset data, ClassLabels classes, Loss loss, int outputs) {
-    }
-
-    private Prepared prepare() {
-        boolean classify = switch (model) {
-            case logistic, softmax -> true;
-            case linear, poisson -> false;
-            case mlp -> switch (task.toLowerCase(Locale.ROOT)) {
-                case "classify" -> true;
-                case "regress" -> false;
-                default -> throw new Main.UserException("--task must be classify or regress, got '" + task + "'");
-            };
-        };
-        if (Cli.isIdx(data)) {
-            if (labels == null) {
-                throw new Main.UserException("IDX --data " + data + " needs --labels (the IDX labels file)");
-            }
-            Dataset d = IdxReader.readImagesAndLabels(data, labels);
-            if (!classify) {
-                throw new Main.UserException("IDX data holds class labels: use a classifier model");
-            }
-            List<String> names = new ArrayList<>();
-            int k = 0;
-            for (float v : d.y()) {
-                k = Math.max(k, (int) v + 1);
-            }
-            for (int i = 0; i < k; i++) {
-                names.add(Integer.toString(i));
-            }
-            return classifier(d, ClassLabels.of(names));
-        }
-        if (target == null) {
-            throw new Main.UserException("--target COLUMN is required with CSV data");
-        }
-        CsvTable t = Cli.readCsv(data);
-        List<String> features = t.allColumnsExcept(target);
-        if (classify) {
-            ClassLabels cl = ClassLabels.fit(t, target);
-            return classifier(t.classification(target, features, cl), cl);
-        }
-        if (model == Model.poisson) {
-            return new Prepared(t.countRegression(target, features), null, Loss.POISSON, 1);
-        }
-        return new Prepared(t.regression(target, features), null, Loss.SQUARED_ERROR, 1);
-    }
-
-    private Prepared classifier(Dataset d, ClassLabels cl) {
-        int k = cl.size();
-        if (model == Model.logistic && k != 2) {
-            throw new Main.UserException("logistic regression needs 2 classes but the target has " + k + " "
-                    + cl.labels() + ": use --model softmax");
-        }
-        boolean binary = model == Model.logistic || (model == Model.mlp && k == 2);
-        return new Prepared(d, cl, binary ? Loss.SIGMOID_BINARY_CROSS_ENTROPY : Loss.SOFTMAX_CROSS_ENTROPY,
-                binary ? 1 : k);
+        o.println("saved: " + out);
     }
 }

@@ -7,47 +7,58 @@ import io.logitnet.cpu.CpuBackend;
 import io.logitnet.nn.Architecture;
 import io.logitnet.train.OptimizerSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code logitnet verify}. */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run forward, backward and an optimizer update for a few network shapes on a backend and on "
                 + "the CPU, and print per tensor the max absolute, max relative and normwise relative error "
-                + "against the tolerance for the precision.", "Exit status 0 only if every tensor passes."})
+                + "against the tolerance for the precision.", "Exit status 0 only if every tensor passes, 1 if one "
+                + "does not."})
 final class VerifyCommand implements Callable<Integer> {
-    @Option(names = "--backend", description = "backend to verify (default: every available one)")
-    String backend;
+    @Mixin
+    BackendOptions backendOptions;
 
-    @Option(names = "--precision", description = "fp32 (default) or tf32")
-    String precision;
+    @Option(names = "--all", description = "verify every available backend instead of the one --backend selects")
+    boolean all;
 
-    @Option(names = "--batch", defaultValue = "129", description = "batch size (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "129", description = "batch size, >= 1 (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Override
     public Integer call() {
+        if (batch < 1) {
+            throw new Main.UserException("--batch must be >= 1, got " + batch);
+        }
         PrintStream o = System.out;
         List<String> selections = new ArrayList<>();
-        if (backend != null) {
-            selections.add(backend);
-        } else {
+        if (all) {
             for (Backends.Status s : Backends.discover()) {
                 if (s.availability().available()) {
                     selections.add(s.provider().name());
                 } else {
-                    o.println(s.provider().name() + ": skipped (unavailable: " + s.availability().reason() + ")");
+                    o.println(s.provider().name() + ": skipped (" + s.availability().summary() + ")");
                 }
             }
+        } else {
+            selections.add(backendOptions.backend);
         }
         boolean ok = true;
+        o.println("columns: " + CrossCheck.LEGEND);
         try (CpuBackend cpu = new CpuBackend()) {
             for (String sel : selections) {
-                try (Backend b = Cli.openBackend(sel, precision, System.err)) {
+                BackendOptions one = new BackendOptions();
+                one.backend = sel;
+                one.precision = backendOptions.precision;
+                one.verbose = backendOptions.verbose;
+                try (Backend b = Cli.openBackend(one, System.err)) {
                     ok &= verify(b, cpu, batch, o);
                 }
             }
@@ -66,7 +77,7 @@ final class VerifyCommand implements Callable<Integer> {
             for (OptimizerSpec opt : List.of(OptimizerSpec.adam(1e-3f), OptimizerSpec.sgd(0.1f, 0.9f))) {
                 CrossCheck.Report r = CrossCheck.run(b, cpu, arch, batch, opt, 7);
                 o.println(b.name() + " vs cpu, " + arch.describe() + ", batch " + batch + ", "
-                        + opt.kind().name().toLowerCase(java.util.Locale.ROOT) + ", " + r.precision() + ": "
+                        + opt.kind().name().toLowerCase(Locale.ROOT) + ", " + r.precision() + ": "
                         + (r.passed() ? "ok" : "FAILED"));
                 for (CrossCheck.Entry e : r.entries()) {
                     o.println("  " + e.format());

@@ -24,55 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line end to end, in process, on the CPU backend. */
-class CliTest {
-    @TempDir
-    Path dir;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut;
-    private PrintStream oldErr;
-    private Path circles;
-
-    @BeforeEach
-    void capture() throws IOException {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        circles = dir.resolve("circles.csv");
-        try (InputStream in = getClass().getResourceAsStream("/circles.csv")) {
-            Files.copy(in, circles, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-    }
-
-    private int run(String... args) {
-        out.reset();
-        err.reset();
-        return Main.run(args);
-    }
-
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
-
-    private double metric(String name) {
-        for (String line : stdout().split("\n")) {
-            if (line.startsWith(name + ": ")) {
-                return Double.parseDouble(line.substring(name.length() + 2).trim());
-            }
-        }
-        throw new AssertionError("no '" + name + "' in output:\n" + stdout());
-    }
+class CliTest extends CliHarness {
 
     @Test
     void mlpWithDefaultsSolvesCirclesWhereLogisticRegressionCannot() {
@@ -80,7 +32,9 @@ class CliTest {
         Path mlp = dir.resolve("mlp.safetensors");
         assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "logistic",
                 "--backend", "cpu", "--out", lr.toString()), stderr());
-        assertTrue(stderr().contains("backend: using cpu"), stderr());
+        assertTrue(stderr().contains("backend: cpu"), stderr());
+        assertTrue(stderr().lines().filter(l -> l.startsWith("backend:")).allMatch(l -> l.length() <= 120),
+                "one short backend line: " + stderr());
         assertTrue(stdout().contains("equation: log(p/(1-p))"), stdout());
         assertEquals(0, run("evaluate", "--model", lr.toString(), "--data", circles.toString(), "--target", "ring"));
         assertTrue(metric("accuracy") <= 0.6, stdout());
@@ -130,23 +84,28 @@ class CliTest {
                 "8", "--backend", "cpu", "--batch-size", "50", "-q"};
         assertEquals(0, run(concat(common, "--epochs", "6", "--out", straight.toString())), stderr());
         assertEquals(0, run(concat(common, "--epochs", "3", "--out", half.toString())), stderr());
-        assertEquals(0, run(concat(common, "--epochs", "6", "--resume", half.toString(), "--out",
+        assertEquals(0, run(concat(common, "--epochs", "3", "--resume", half.toString(), "--out",
                 half.toString())), stderr());
         assertTrue(stderr().contains("resuming from"), stderr());
+        assertTrue(stderr().contains("after epoch 3, training to epoch 6"), stderr());
         Checkpoint.Contents a = Checkpoint.load(straight);
         Checkpoint.Contents b = Checkpoint.load(half);
         for (int i = 0; i < a.weights().size(); i++) {
             assertArrayEquals(a.weights().get(i), b.weights().get(i), "layer " + i + " weight");
             assertArrayEquals(a.biases().get(i), b.biases().get(i), "layer " + i + " bias");
         }
-        assertEquals(6, b.state() == null ? 6 : b.state().epochsDone());
+        assertEquals(6, b.state().epochsDone());
+        // a plain --resume of a finished run trains as many epochs again
+        assertEquals(0, run(concat(common, "--resume", half.toString(), "--out", half.toString())), stderr());
+        assertEquals(12, Checkpoint.load(half).state().epochsDone());
         // resuming a GLM trained on standardized features keeps the scaling
         Path glm = dir.resolve("glm.safetensors");
         assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "logistic",
                 "--optimizer", "adam", "--epochs", "2", "--backend", "cpu", "-q", "--out", glm.toString()));
         assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "logistic",
-                "--optimizer", "adam", "--epochs", "4", "--backend", "cpu", "-q", "--resume", glm.toString(),
-                "--out", glm.toString()), stderr());
+                "--epochs", "2", "--backend", "cpu", "-q", "--resume", glm.toString(), "--out", glm.toString()),
+                stderr());
+        assertEquals(4, Checkpoint.load(glm).state().epochsDone());
         assertTrue(Checkpoint.load(glm).scaling() != null);
     }
 
@@ -257,7 +216,7 @@ class CliTest {
         Path m = dir.resolve("ocl.safetensors");
         assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp", "--hidden",
                 "16", "--epochs", "60", "--backend", "opencl", "-q", "--out", m.toString()), stderr());
-        assertTrue(stderr().contains("using opencl"), stderr());
+        assertTrue(stderr().contains("backend: opencl"), stderr());
         assertTrue(Checkpoint.load(m).card().backend().startsWith("opencl"));
         assertEquals(0, run("evaluate", "--model", m.toString(), "--data", circles.toString(), "--target", "ring",
                 "--backend", "opencl"));
