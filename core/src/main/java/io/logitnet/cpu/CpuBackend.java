@@ -29,7 +29,7 @@ public final class CpuBackend implements Backend {
     private final BLAS blas;
 
     public CpuBackend() {
-        this.blas = BLAS.getInstance();
+        this.blas = Netlib.blas();
     }
 
     /** The BLAS in use, e.g. {@code NativeSystemBLAS} (fast) or {@code VectorBLAS}/{@code F2jBLAS} (pure Java). */
