@@ -243,6 +243,10 @@ public final class GlmInference {
                     }
                     continue;
                 }
+                if (!Double.isFinite(deviance)) {
+                    throw new InferenceUnavailableException(Reason.NOT_CONVERGED, List.of(), "Newton's method "
+                            + "reached a non-finite deviance (" + deviance + ") from the L-BFGS estimates");
+                }
                 halvings = 0;
                 if (iterations == MAX_ITERATIONS) {
                     trouble(lastStep, null);

@@ -346,6 +346,7 @@ public final class GlmSummary {
         } else {
             sb.append("(Dispersion parameter for ").append(family.label()).append(" family taken to be 1)\n");
         }
+        sb.append('\n');
         int w = Math.max(num(nullDeviance).length(), num(deviance).length());
         sb.append(String.format(Locale.ROOT, "    Null deviance: %" + w + "s  on %d degrees of freedom%n",
                 num(nullDeviance), dfNull));
