@@ -98,6 +98,37 @@ class GlmSummaryBehaviourTest {
     }
 
     @Test
+    void zeroCountsSeparatedInPoissonRegressionAreReported() {
+        // every row of the flagged group has count 0: its log-mean goes to −∞ (the MLE does not exist)
+        java.util.Random r = new java.util.Random(2);
+        int n = 120;
+        float[] x = new float[2 * n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            float flag = i % 4 == 0 ? 1 : 0;
+            float z = (float) r.nextGaussian();
+            x[2 * i] = flag;
+            x[2 * i + 1] = z;
+            y[i] = flag == 1 ? 0 : KnownAnswersTest.poisson(Math.exp(1 + 0.3 * z), r);
+        }
+        PoissonRegression m = new PoissonRegression().backend(cpu);
+        m.fit(new Dataset(x, n, 2, y, 1, List.of("flag", "z")));
+        InferenceUnavailableException e = assertThrows(InferenceUnavailableException.class, m::summary);
+        assertEquals(Reason.QUASI_SEPARATION, e.reason(), e.getMessage());
+        assertEquals(List.of("flag"), e.columns(), e.getMessage());
+    }
+
+    @Test
+    void separatedClassesInSoftmaxRegressionAreReported() {
+        // the 13 wine constituents separate the three cultivars
+        SoftmaxRegression m = new SoftmaxRegression().backend(cpu);
+        m.fit(GlmData.wine(List.of(io.logitnet.testing.TestData.csv("wine.csv").header())));
+        InferenceUnavailableException e = assertThrows(InferenceUnavailableException.class, m::summary);
+        assertTrue(e.reason() == Reason.SEPARATION || e.reason() == Reason.QUASI_SEPARATION, e.getMessage());
+        assertTrue(!e.columns().isEmpty(), e.getMessage());
+    }
+
+    @Test
     void collinearColumnsAreNamed() {
         Dataset d = GlmData.mtcars();
         int n = d.rows();

@@ -4,6 +4,7 @@ import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Precision;
 import io.logitnet.data.Dataset;
+import io.logitnet.data.Standardizer;
 import io.logitnet.model.inference.InferenceUnavailableException.Reason;
 import org.apache.commons.statistics.distribution.ContinuousDistribution;
 import org.apache.commons.statistics.distribution.NormalDistribution;
@@ -123,39 +124,21 @@ public final class GlmInference {
         }
     }
 
-    /** {means, deviations (1 for a constant column), 1 where the column is constant} in double. */
+    /** {means, deviations (1 for a constant column: centred only), 1 where the column is constant} in double. */
     private static double[][] scaling(Dataset data) {
-        int n = data.rows();
+        double[][] ms = Standardizer.fit(data);
         int p = data.cols();
         float[] x = data.x();
-        double[] mean = new double[p];
-        double[] sd = new double[p];
         double[] constant = new double[p];
-        for (int i = 0; i < n; i++) {
+        java.util.Arrays.fill(constant, 1);
+        for (int i = 1; i < data.rows(); i++) {
             for (int j = 0; j < p; j++) {
-                mean[j] += x[i * p + j];
-            }
-        }
-        for (int j = 0; j < p; j++) {
-            mean[j] /= n;
-        }
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < p; j++) {
-                double d = x[i * p + j] - mean[j];
-                sd[j] += d * d;
                 if (x[i * p + j] != x[j]) {
-                    constant[j] = -1;
+                    constant[j] = 0;
                 }
             }
         }
-        for (int j = 0; j < p; j++) {
-            sd[j] = Math.sqrt(sd[j] / n);
-            constant[j] = constant[j] < 0 ? 0 : 1;
-            if (constant[j] == 1 || !(sd[j] > 0)) {
-                sd[j] = 1;
-            }
-        }
-        return new double[][] {mean, sd, constant};
+        return new double[][] {ms[0], ms[1], constant};
     }
 
     /** The model's parameters as m linear predictors: softmax's K rows become classes 1..K−1 minus class 0. */

@@ -112,14 +112,9 @@ class DeviceDesignTest {
             double[][] c = d.crossprod(res);
             double worstGram = 0;
             double worstCross = 0;
-            double[] diag = diagonal(d, w, cols);
             for (int a = 0; a < cols; a++) {
                 for (int b = 0; b < cols; b++) {
-                    double exact = 0;
-                    for (int i = 0; i < N; i++) {
-                        exact += w[i] * d.design(i, a) * d.design(i, b);
-                    }
-                    worstGram = Math.max(worstGram, Math.abs(g[a][b] - exact) / Math.sqrt(diag[a] * diag[b]));
+                    worstGram = Math.max(worstGram, gramError(d, w, a, b, g[a][b]));
                 }
                 for (int k = 0; k < 2; k++) {
                     double exact = 0;
@@ -157,17 +152,19 @@ class DeviceDesignTest {
     }
 
     /**
-     * Σ|w|·D_j², the scale of column j: errors relative to sqrt(S_jj·S_kk) are what the inverse (and so the standard
-     * errors) see after scaling the information matrix to a unit diagonal.
+     * |g − Σ w·D_a·D_b| / √(S_aa·S_bb) with S_jj = Σ|w|·D_j²: the error that the inverse (and so the standard errors)
+     * sees after the information matrix is scaled to a unit diagonal.
      */
-    private static double[] diagonal(DeviceDesign d, double[] w, int cols) {
-        double[] out = new double[cols];
-        for (int j = 0; j < cols; j++) {
-            for (int i = 0; i < N; i++) {
-                out[j] += Math.abs(w[i]) * d.design(i, j) * d.design(i, j);
-            }
+    private static double gramError(DeviceDesign d, double[] w, int a, int b, double g) {
+        double exact = 0;
+        double sa = 0;
+        double sb = 0;
+        for (int i = 0; i < N; i++) {
+            exact += w[i] * d.design(i, a) * d.design(i, b);
+            sa += Math.abs(w[i]) * d.design(i, a) * d.design(i, a);
+            sb += Math.abs(w[i]) * d.design(i, b) * d.design(i, b);
         }
-        return out;
+        return Math.abs(g - exact) / Math.sqrt(sa * sb);
     }
 
     /** Dᵀ·diag(w)·D as one float32 GEMM of the rounded products: the accuracy the scheme replaces. */
@@ -185,14 +182,9 @@ class DeviceDesignTest {
              Tensor out = cpu.allocate(cols, cols)) {
             cpu.gemm(true, false, 1f, ta, tb, 0f, out);
             float[] o = out.toArray();
-            double[] diag = diagonal(d, w, cols);
             for (int p = 0; p < cols; p++) {
                 for (int q = 0; q < cols; q++) {
-                    double exact = 0;
-                    for (int i = 0; i < N; i++) {
-                        exact += w[i] * d.design(i, p) * d.design(i, q);
-                    }
-                    worst = Math.max(worst, Math.abs(o[p * cols + q] - exact) / Math.sqrt(diag[p] * diag[q]));
+                    worst = Math.max(worst, gramError(d, w, p, q, o[p * cols + q]));
                 }
             }
         }
