@@ -205,6 +205,15 @@ class GlmSummaryBehaviourTest {
     }
 
     @Test
+    void badTargetsAreNamedByRow() {
+        Dataset d = new Dataset(new float[] {1, 2, 3, 4, 5}, 5, 1, new float[] {0, 1, 2, 0, 1}, 1, null);
+        io.logitnet.InvalidDataException e = assertThrows(io.logitnet.InvalidDataException.class,
+                () -> io.logitnet.model.inference.GlmInference.fit(cpu, d,
+                        io.logitnet.model.inference.Family.BINOMIAL, 2, new float[1], new float[1], "test"));
+        assertTrue(e.getMessage().contains("2.0") && e.getMessage().contains("0 or 1"), e.getMessage());
+    }
+
+    @Test
     void tableLooksLikeRs() {
         LogisticRegression m = new LogisticRegression().backend(cpu);
         m.fit(GlmData.mtcars());

@@ -1,6 +1,7 @@
 package io.logitnet.model.inference;
 
 import io.logitnet.DeviceOutOfMemoryException;
+import io.logitnet.InvalidDataException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Precision;
 import io.logitnet.data.Dataset;
@@ -86,6 +87,7 @@ public final class GlmInference {
                     + " parameters (" + (m > 1 ? m + " classes × " : "") + cols + " columns) exceed the "
                     + MAX_PARAMETERS + " that the double-precision Newton finish solves; no standard errors");
         }
+        checkTargets(data.y(), family, classes);
         int extraParameter = family.estimatesDispersion() ? 1 : 0;
         if (n - params <= 0) {
             throw new InferenceUnavailableException(Reason.NO_RESIDUAL_DF, List.of(), n + " rows for " + params
@@ -99,9 +101,9 @@ public final class GlmInference {
             }
         }
         if (!constant.isEmpty()) {
-            List<String> cols2 = new ArrayList<>(constant);
-            cols2.add(0, "(Intercept)");
-            throw new InferenceUnavailableException(Reason.SINGULAR_INFORMATION, cols2, "singular information "
+            List<String> involved = new ArrayList<>(constant);
+            involved.add(0, "(Intercept)");
+            throw new InferenceUnavailableException(Reason.SINGULAR_INFORMATION, involved, "singular information "
                     + "matrix: " + String.join(", ", constant) + (constant.size() == 1 ? " is" : " are")
                     + " constant, collinear with (Intercept); drop " + (constant.size() == 1 ? "it" : "them"));
         }
@@ -120,6 +122,28 @@ public final class GlmInference {
         } finally {
             if (before != Precision.FP32) {
                 backend.setPrecision(before);
+            }
+        }
+    }
+
+    /** One target per row: 0/1, a count ≥ 0, a finite value, or a class index in [0, classes). */
+    private static void checkTargets(float[] y, Family family, int classes) {
+        for (int i = 0; i < y.length; i++) {
+            float v = y[i];
+            boolean ok = switch (family) {
+                case BINOMIAL -> v == 0 || v == 1;
+                case POISSON -> v >= 0;
+                case GAUSSIAN -> Float.isFinite(v);
+                case MULTINOMIAL -> v == Math.rint(v) && v >= 0 && v < classes;
+            };
+            if (!ok) {
+                throw new InvalidDataException("targets", i + 1, 0, String.valueOf(v), family.label()
+                        + " inference needs " + switch (family) {
+                            case BINOMIAL -> "labels 0 or 1";
+                            case POISSON -> "counts >= 0";
+                            case GAUSSIAN -> "finite values";
+                            case MULTINOMIAL -> "class indices in [0, " + classes + ")";
+                        });
             }
         }
     }
@@ -605,55 +629,28 @@ public final class GlmInference {
             return r;
         }
 
-        /** J·Σ·Jᵀ with J the (block-diagonal) linear map of {@link #toRaw}. */
+        /** J·Σ·Jᵀ with J the (block-diagonal) linear map of {@link #toRaw}: J·(J·Σ)ᵀ, as Σ is symmetric. */
         private double[][] covarianceToRaw(double[][] cov, double[] mean, double[] sd) {
-            int params = cov.length;
-            double[][] left = new double[params][];
-            for (int k = 0; k < m; k++) {
-                for (int j = 0; j < cols; j++) {
-                    left[k * cols + j] = applyJ(k, j, idx -> cov[idx], mean, sd, params);
-                }
-            }
-            double[][] out = new double[params][params];
-            for (int r = 0; r < params; r++) {
-                final double[] row = left[r];
-                double[] raw = new double[params];
-                for (int k = 0; k < m; k++) {
-                    for (int j = 0; j < cols; j++) {
-                        double v;
-                        if (j == 0) {
-                            v = row[k * cols];
-                            for (int c = 1; c < cols; c++) {
-                                v -= row[k * cols + c] * mean[c - 1] / sd[c - 1];
-                            }
-                        } else {
-                            v = row[k * cols + j] / sd[j - 1];
-                        }
-                        raw[k * cols + j] = v;
-                    }
-                }
-                out[r] = raw;
-            }
-            return out;
+            return rowsToRaw(transpose(rowsToRaw(cov, mean, sd)), mean, sd);
         }
 
-        private double[] applyJ(int k, int j, java.util.function.IntFunction<double[]> rowOf, double[] mean,
-                                double[] sd, int params) {
-            double[] out = new double[params];
-            if (j == 0) {
-                System.arraycopy(rowOf.apply(k * cols), 0, out, 0, params);
-                for (int c = 1; c < cols; c++) {
-                    double f = mean[c - 1] / sd[c - 1];
-                    double[] rc = rowOf.apply(k * cols + c);
-                    for (int t = 0; t < params; t++) {
-                        out[t] -= f * rc[t];
+        /** J·A: the rows of A combined as {@link #toRaw} combines coefficients. */
+        private double[][] rowsToRaw(double[][] a, double[] mean, double[] sd) {
+            double[][] out = new double[a.length][];
+            for (int k = 0; k < m; k++) {
+                int o = k * cols;
+                double[] intercept = a[o].clone();
+                for (int j = 1; j < cols; j++) {
+                    double[] row = a[o + j];
+                    double[] scaled = new double[row.length];
+                    double f = mean[j - 1] / sd[j - 1];
+                    for (int t = 0; t < row.length; t++) {
+                        scaled[t] = row[t] / sd[j - 1];
+                        intercept[t] -= f * row[t];
                     }
+                    out[o + j] = scaled;
                 }
-            } else {
-                double[] rc = rowOf.apply(k * cols + j);
-                for (int t = 0; t < params; t++) {
-                    out[t] = rc[t] / sd[j - 1];
-                }
+                out[o] = intercept;
             }
             return out;
         }
