@@ -47,9 +47,7 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
                 List.of(intercepts));
         setFeatureNames(names, features);
         summary = null;
-        noSummary = new InferenceUnavailableException(InferenceUnavailableException.Reason.NOT_FITTED_ON_DATA,
-                List.of(), getClass().getSimpleName() + " was built from given coefficients, not fitted here: no "
-                + "data for inference");
+        noSummary = null;
     }
 
     /** The fitted equation, with the link on the left and the linear predictor on the right, in raw feature units. */
@@ -86,8 +84,8 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
         if (summary == null) {
             throw noSummary != null ? noSummary.copy() : new InferenceUnavailableException(
                     InferenceUnavailableException.Reason.NOT_FITTED_ON_DATA, List.of(), getClass().getSimpleName()
-                    + " has no inference: it was not fitted in this process and its metadata has no '" + SUMMARY_KEY
-                    + "'");
+                    + " was built from given coefficients, not fitted on data, and its metadata has no '"
+                    + SUMMARY_KEY + "': no inference");
         }
         return summary;
     }

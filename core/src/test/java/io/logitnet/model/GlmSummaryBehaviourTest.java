@@ -214,6 +214,26 @@ class GlmSummaryBehaviourTest {
     }
 
     @Test
+    void savedModelKeepsItsSummaryAndItsReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        SoftmaxRegression m = new SoftmaxRegression().backend(cpu).classLabels(List.of("a", "b", "c"));
+        m.fit(GlmData.wine(List.of("alcohol", "malic_acid")));
+        assertEquals(List.of("a", "b", "c"), m.summary().classes());
+        java.nio.file.Path file = dir.resolve("wine.safetensors");
+        m.save(file);
+        Glm<?> loaded = (Glm<?>) Models.load(file);
+        assertEquals(m.summary().toString(), loaded.summary().toString());
+        assertEquals(m.summary().coefficients(), loaded.summary().coefficients());
+
+        LogisticRegression penalized = new LogisticRegression().backend(cpu).l2(0.1f);
+        penalized.fit(GlmData.mtcars());
+        java.nio.file.Path p2 = dir.resolve("penalized.safetensors");
+        penalized.save(p2);
+        InferenceUnavailableException e = assertThrows(InferenceUnavailableException.class,
+                ((Glm<?>) Models.load(p2))::summary);
+        assertEquals(Reason.PENALIZED, e.reason());
+    }
+
+    @Test
     void tableLooksLikeRs() {
         LogisticRegression m = new LogisticRegression().backend(cpu);
         m.fit(GlmData.mtcars());
