@@ -350,6 +350,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (m instanceof Glm<?> glm) {
             o.println("equation: " + glm.equation());
+            o.println();
+            o.println(InspectCommand.summaryText(glm));
         }
         o.println("saved: " + out);
     }

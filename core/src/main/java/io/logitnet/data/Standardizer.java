@@ -48,6 +48,20 @@ public final class Standardizer {
         return new Dataset(x, data.rows(), d, data.y(), data.targetCols(), data.featureNames());
     }
 
+    /** The inverse of {@link #fold}: raw-unit weight and bias back to the standardized inputs' units, in place. */
+    public static void unfold(float[] w, float[] b, int in, double[][] scaling) {
+        int out = b.length;
+        for (int o = 0; o < out; o++) {
+            double shift = 0;
+            for (int k = 0; k < in; k++) {
+                double raw = w[o * in + k];
+                shift += raw * scaling[0][k];
+                w[o * in + k] = (float) (raw * scaling[1][k]);
+            }
+            b[o] = (float) (b[o] + shift);
+        }
+    }
+
     /** W·((x - m)/s) + b = (W/s)·x + (b - W·(m/s)): rewrites weight {@code [out, in]} and bias in place. */
     public static void fold(float[] w, float[] b, int in, double[][] scaling) {
         int out = b.length;

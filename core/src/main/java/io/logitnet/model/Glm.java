@@ -34,10 +34,14 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
     protected abstract int outputs(Dataset data);
 
     protected History fitGlm(Dataset data) {
-        History h = train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
+        return train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
                 false);
+    }
+
+    /** The fit ends with Newton's method in double and the inference (saved with the final checkpoint). */
+    @Override
+    protected void afterTraining(Dataset data) {
         finishWithNewton(data);
-        return h;
     }
 
     /** Installs fitted parameters: weights {@code [outputs, features]} row-major and intercepts {@code [outputs]}. */

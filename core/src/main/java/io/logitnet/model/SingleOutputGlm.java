@@ -48,6 +48,6 @@ public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<
         for (int j = 0; j < w.length; j++) {
             w[j] = (float) coefficients[0][j + 1];
         }
-        setParameters(architecture(), List.of(w), List.of(new float[] {(float) coefficients[0][0]}));
+        refitParameters(List.of(w), List.of(new float[] {(float) coefficients[0][0]}));
     }
 }

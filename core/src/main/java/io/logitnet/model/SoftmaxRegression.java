@@ -125,6 +125,6 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
                 }
             }
         }
-        setParameters(architecture(), List.of(w), List.of(b));
+        refitParameters(List.of(w), List.of(b));
     }
 }
