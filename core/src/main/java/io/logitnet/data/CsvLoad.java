@@ -94,12 +94,8 @@ final class CsvLoad implements AutoCloseable {
      * @throws InvalidDataException for an empty file or a bad header (an empty or repeated name, text that is
      *                              not UTF-8)
      */
-    static CsvLoad open(CsvInput input) {
-        return open(input, CsvUnits.BLOCK_BYTES);
-    }
-
-    static CsvLoad open(CsvInput input, int blockBytes) {
-        CsvUnits units = new CsvUnits(input, Workers.cores(), blockBytes);
+    static CsvLoad open(CsvInput input, CsvTuning tuning) {
+        CsvUnits units = new CsvUnits(input, Workers.cores(), tuning);
         try {
             CsvUnits.Unit u = units.next();
             if (u.error != null) {
@@ -121,8 +117,8 @@ final class CsvLoad implements AutoCloseable {
      * The number of records after the header, or -1 when the file is broken somewhere (the pass that parses it
      * then says where).
      */
-    static long countRows(CsvInput input) {
-        try (CsvUnits units = new CsvUnits(input, 1, CsvUnits.BLOCK_BYTES)) {
+    static long countRows(CsvInput input, CsvTuning tuning) {
+        try (CsvUnits units = new CsvUnits(input, 1, tuning)) {
             long n = -1;
             while (true) {
                 CsvUnits.Unit u = units.next();

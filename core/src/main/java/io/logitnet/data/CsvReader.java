@@ -47,7 +47,11 @@ public final class CsvReader {
      * @throws UncheckedIOException if the file cannot be opened or read
      */
     public static CsvTable read(Path file) {
-        return table(CsvInput.of(file));
+        return table(CsvInput.of(file), CsvTuning.DEFAULT);
+    }
+
+    static CsvTable read(Path file, CsvTuning tuning) {
+        return table(CsvInput.of(file), tuning);
     }
 
     /**
@@ -58,7 +62,7 @@ public final class CsvReader {
      * @throws UncheckedIOException if reading the stream fails
      */
     public static CsvTable read(InputStream in, String source) {
-        return table(CsvInput.of(in, source));
+        return table(CsvInput.of(in, source), CsvTuning.DEFAULT);
     }
 
     /**
@@ -76,9 +80,13 @@ public final class CsvReader {
      * @throws UncheckedIOException     if the file cannot be read
      */
     public static TrainingData readTraining(Path file, Target target, FeatureSelection features) {
+        return readTraining(file, target, features, CsvTuning.DEFAULT);
+    }
+
+    static TrainingData readTraining(Path file, Target target, FeatureSelection features, CsvTuning tuning) {
         CsvInput input = CsvInput.of(file);
-        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input) : -1;
-        try (CsvLoad load = CsvLoad.open(input)) {
+        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input, tuning) : -1;
+        try (CsvLoad load = CsvLoad.open(input, tuning)) {
             CsvLoad.Header h = load.header();
             int[] cols = features.resolve(h, target.column());
             CsvLoad.Plan plan = trainingPlan(h, target, cols);
@@ -120,9 +128,13 @@ public final class CsvReader {
      * @throws UncheckedIOException     if the file cannot be read
      */
     public static Dataset read(Path file, FeatureEncoding encoding, Target target) {
+        return read(file, encoding, target, CsvTuning.DEFAULT);
+    }
+
+    static Dataset read(Path file, FeatureEncoding encoding, Target target, CsvTuning tuning) {
         CsvInput input = CsvInput.of(file);
-        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input) : -1;
-        try (CsvLoad load = CsvLoad.open(input)) {
+        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input, tuning) : -1;
+        try (CsvLoad load = CsvLoad.open(input, tuning)) {
             CsvLoad.Plan plan = encodedPlan(load.header(), encoding, target);
             KeptRows rows = new KeptRows(input.source(), plan.strides(), plan.specs().size(), false, expected);
             load.run(plan, rows);
@@ -135,9 +147,9 @@ public final class CsvReader {
 
     // ---- plans ----
 
-    private static CsvTable table(CsvInput input) {
-        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input) : -1;
-        try (CsvLoad load = CsvLoad.open(input)) {
+    private static CsvTable table(CsvInput input, CsvTuning tuning) {
+        long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input, tuning) : -1;
+        try (CsvLoad load = CsvLoad.open(input, tuning)) {
             CsvLoad.Header h = load.header();
             int width = h.names().size();
             List<ColumnSpec> specs = new ArrayList<>(width);

@@ -5,6 +5,9 @@ import io.logitnet.InvalidDataException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -20,10 +23,6 @@ import java.util.concurrent.BlockingQueue;
  * block). A record that the block does not hold to its end moves to the next block.
  */
 final class CsvUnits implements AutoCloseable {
-    /** Bytes read per block unless one record is longer. */
-    static final int BLOCK_BYTES = 4 << 20;
-    /** Regions are not cut smaller than this, so small files are parsed by one thread. */
-    private static final int MIN_REGION_BYTES = 256 << 10;
 
     /** Whole records of the input, cut into regions. */
     static final class Unit {
@@ -55,6 +54,7 @@ final class CsvUnits implements AutoCloseable {
     private final CsvInput input;
     private final int parts;
     private final int blockBytes;
+    private final int minRegionBytes;
     private final BlockingQueue<Unit> ready = new ArrayBlockingQueue<>(2);
     private final BlockingQueue<byte[]> pool = new ArrayBlockingQueue<>(4);
     private final Thread thread;
@@ -63,14 +63,15 @@ final class CsvUnits implements AutoCloseable {
     /**
      * Starts reading.
      *
-     * @param input      the bytes
-     * @param parts      regions per block (the parsing threads)
-     * @param blockBytes bytes per block
+     * @param input  the bytes
+     * @param parts  regions per block (the parsing threads)
+     * @param tuning block and region sizes
      */
-    CsvUnits(CsvInput input, int parts, int blockBytes) {
+    CsvUnits(CsvInput input, int parts, CsvTuning tuning) {
         this.input = input;
         this.parts = parts;
-        this.blockBytes = blockBytes;
+        this.blockBytes = tuning.blockBytes();
+        this.minRegionBytes = tuning.minRegionBytes();
         InputStream in = input.open();
         this.thread = new Thread(() -> run(in), "logitnet-csv-reader");
         thread.setDaemon(true);
@@ -234,7 +235,7 @@ final class CsvUnits implements AutoCloseable {
      * Cuts b[from, to) at line ends when it holds no quote character; false (and nothing done) when it does.
      */
     private boolean cutFast(Unit u, byte[] b, int from, int to, boolean eof, long line) {
-        int target = Math.max(MIN_REGION_BYTES, (to - from) / parts + 1);
+        int target = Math.max(minRegionBytes, (to - from) / parts + 1);
         int regions = 0;
         int regionStart = from;
         int regionRows = 0;
@@ -246,6 +247,13 @@ final class CsvUnits implements AutoCloseable {
         u.starts[0] = from;
         u.lines[0] = line;
         for (int i = from; i < to; i++) {
+            // eight bytes at a time while they hold no line end and no quote, and the line is known not blank
+            while (nonBlank && i + 8 <= to && !special((long) LONGS.get(b, i))) {
+                i += 8;
+            }
+            if (i >= to) {
+                break;
+            }
             byte c = b[i];
             if (c == '\n' || c == '\r') {
                 if (c == '\r') {
@@ -298,9 +306,23 @@ final class CsvUnits implements AutoCloseable {
         return true;
     }
 
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
+    /** Whether one of the eight bytes is a line feed, a carriage return or a quote. */
+    private static boolean special(long w) {
+        return (zeroByte(w ^ (ONES * '\n')) | zeroByte(w ^ (ONES * '\r')) | zeroByte(w ^ (ONES * '"'))) != 0;
+    }
+
+    /** Non-zero when one of the eight bytes is zero. */
+    private static long zeroByte(long v) {
+        return (v - ONES) & ~v & HIGHS;
+    }
+
     /** Cuts b[from, to) record by record, which quoted fields with line breaks need. */
     private void cutTokenized(Unit u, CsvTokenizer tok, byte[] b, int from, int to, boolean eof, long line) {
-        int target = Math.max(MIN_REGION_BYTES, (to - from) / parts + 1);
+        int target = Math.max(minRegionBytes, (to - from) / parts + 1);
         tok.reset(b, from, to, eof, line);
         int regions = 0;
         int regionStart = from;

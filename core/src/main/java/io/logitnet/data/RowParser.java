@@ -117,10 +117,8 @@ final class RowParser implements CsvTokenizer.Fields {
         this.row = first;
         this.rowEnd = first + rows;
         for (Col c : cols) {
-            c.codes = unit.codes[c.number];
-            if (c.codes == null && (c.spec.mode() == ColumnSpec.Mode.LABEL && c.known == null)) {
-                c.codes = unit.codes(c.number);
-            }
+            // through the lock, so that the -1s another region's parser filled the array with come before our codes
+            c.codes = c.spec.mode() == ColumnSpec.Mode.LABEL && c.known == null ? unit.codes(c.number) : null;
         }
         int st;
         while ((st = tok.next(this)) == CsvTokenizer.RECORD) {
