@@ -104,11 +104,6 @@ final class ByteDictionary {
         values[code] = value;
     }
 
-    /** Bytes held, for memory estimates. */
-    long bytes() {
-        return bytes.length + 4L * (slots.length + 4L * hashes.length);
-    }
-
     /** The slot that holds b[from, to), or the empty slot where it would go. */
     private int slot(byte[] b, int from, int to, int h) {
         int mask = slots.length - 1;

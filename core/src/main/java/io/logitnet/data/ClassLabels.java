@@ -13,7 +13,9 @@ import java.util.Map;
  * The classes of a classifier: distinct label texts, each with its class index. {@link #fit} takes them from a
  * training file's target column, sorted so that the same labels always get the same indices: by value when every
  * label is a number ({@code "2"} before {@code "10"}), else by text. A model stores {@link #labels()} and gets
- * them back with {@link #of}, so that a test file's labels map to the indices the model was trained with.
+ * them back with {@link #of}, so that a test file's labels map to the indices the model was trained with. A label
+ * is its cell without surrounding spaces and tabs (the one trimming rule of {@link CsvReader}); an empty one is an
+ * error at its line and column.
  */
 public final class ClassLabels {
     private final List<String> labels;

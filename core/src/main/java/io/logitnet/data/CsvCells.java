@@ -66,19 +66,6 @@ final class CsvCells {
         return new InvalidDataException(source, line, column, cell, p.message());
     }
 
-    /** The cell as a finite float32, or an error naming source, line, column and the cell. */
-    static float parseFinite(String cell, String source, long line, long column) {
-        String s = trim(cell);
-        if (!isDecimal(s)) {
-            throw notANumber(source, line, column, null, cell);
-        }
-        float v = JavaFloatParser.parseFloat(s);
-        if (Float.isInfinite(v)) {
-            throw notANumber(source, line, column, null, cell);
-        }
-        return v;
-    }
-
     // ---- bytes ----
 
     /** The first index in [from, to) that is not a space or tab, or {@code to}. */
@@ -142,7 +129,7 @@ final class CsvCells {
 
     // ---- text ----
 
-    /** Whether the cell is a plain decimal number (as {@link #parseFinite} accepts), after trimming. */
+    /** Whether the cell is a plain decimal number (as the reader accepts), after trimming. */
     static boolean isDecimal(String s) {
         int n = s.length();
         byte[] ascii = new byte[n];
@@ -180,15 +167,6 @@ final class CsvCells {
             e--;
         }
         return cell.substring(b, e);
-    }
-
-    static boolean isBlank(String cell) {
-        for (int i = 0; i < cell.length(); i++) {
-            if (!isBlank(cell.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static boolean isBlank(char c) {

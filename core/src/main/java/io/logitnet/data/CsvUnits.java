@@ -163,10 +163,6 @@ final class CsvUnits implements AutoCloseable {
                 if (header) {
                     u.bytes = Arrays.copyOfRange(buf, 0, u.to);
                     u.starts[1] = u.to;
-                    u.to = u.to - u.from;
-                    u.from = 0;
-                    u.starts[0] = 0;
-                    u.starts[1] = u.to;
                     if (buf.length == blockBytes) {
                         pool.offer(buf);
                     }

@@ -43,9 +43,10 @@ public final class Standardizer {
     public static Dataset apply(Dataset data, double[][] scaling) {
         int d = data.cols();
         float[] x = data.x().clone();
-        for (int i = 0; i < x.length; i++) {
-            int j = i % d;
-            x[i] = (float) ((x[i] - scaling[0][j]) / scaling[1][j]);
+        for (int at = 0; at < x.length; at += d) {
+            for (int j = 0; j < d; j++) {
+                x[at + j] = (float) ((x[at + j] - scaling[0][j]) / scaling[1][j]);
+            }
         }
         return new Dataset(x, data.rows(), d, data.y(), data.targetCols(), data.featureNames());
     }
