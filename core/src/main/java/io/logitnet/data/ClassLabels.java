@@ -55,7 +55,7 @@ public final class ClassLabels {
         int j = table.columnIndex(target);
         CsvLoad.ColumnData d = table.columnData(j);
         if (d.firstEmpty != null) {
-            throw emptyLabel(table.source(), d.firstEmptyLine, j + 1, d.firstEmpty, target);
+            throw emptyLabel(table.source(), d.firstEmpty.line(), j + 1, d.firstEmpty.cell(), target);
         }
         if (d.overflowed) {
             throw new InvalidDataException(table.source(), table.headerLine(), j + 1, target, "target column '"

@@ -102,11 +102,7 @@ public final class CsvBatchSource implements BatchSource {
             ClassLabels classes = target.labels();
             if (target.kind() == Target.Kind.CLASSES && classes == null) {
                 CsvLoad.ColumnData t = data[cols.length];
-                List<String> texts = new ArrayList<>();
-                for (int k = 0; k < t.dict.size(); k++) {
-                    texts.add(t.dict.text(k));
-                }
-                classes = ClassLabels.of(h.source(), t.spec.index() + 1, target.column(), texts, n);
+                classes = ClassLabels.of(h.source(), t.spec.index() + 1, target.column(), t.texts(), n);
             }
             Target known = classes == null ? target : Target.classes(target.column(), classes);
             double[][] scaling = options.standardize() ? stats.scaling(enc, data, n) : null;

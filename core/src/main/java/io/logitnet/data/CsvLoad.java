@@ -50,27 +50,26 @@ final class CsvLoad implements AutoCloseable {
     }
 
     /** One column over the whole file. */
-    static final class ColumnData {
+    static final class ColumnData extends CellTally {
         final ColumnSpec spec;
         /** Distinct trimmed texts, in order of first appearance: codes. */
         final ByteDictionary dict = new ByteDictionary();
         /** Rows per code. */
         long[] counts = new long[16];
-        long numbers;
-        long texts;
-        long firstTextLine;
-        String firstText;
-        long firstNumberLine;
-        String firstNumber;
-        long firstBadLine;
-        String firstBad;
-        long firstEmptyLine;
-        String firstEmpty;
         /** AUTO: the texts of its numbers are not all kept. */
         boolean overflowed;
 
         ColumnData(ColumnSpec spec) {
             this.spec = spec;
+        }
+
+        /** The distinct trimmed texts, by code. */
+        List<String> texts() {
+            List<String> out = new ArrayList<>(dict.size());
+            for (int k = 0; k < dict.size(); k++) {
+                out.add(dict.text(k));
+            }
+            return out;
         }
     }
 
@@ -242,25 +241,8 @@ final class CsvLoad implements AutoCloseable {
         for (int c = 0; c < cols.length; c++) {
             RowParser.Col rc = cols[c];
             ColumnData g = columns[c];
-            g.numbers += rc.numbers;
-            g.texts += rc.texts;
+            g.add(rc);
             g.overflowed |= rc.overflowed;
-            if (g.firstText == null && rc.firstText != null) {
-                g.firstText = rc.firstText;
-                g.firstTextLine = rc.firstTextLine;
-            }
-            if (g.firstNumber == null && rc.firstNumber != null) {
-                g.firstNumber = rc.firstNumber;
-                g.firstNumberLine = rc.firstNumberLine;
-            }
-            if (g.firstBad == null && rc.firstBad != null) {
-                g.firstBad = rc.firstBad;
-                g.firstBadLine = rc.firstBadLine;
-            }
-            if (g.firstEmpty == null && rc.firstEmpty != null) {
-                g.firstEmpty = rc.firstEmpty;
-                g.firstEmptyLine = rc.firstEmptyLine;
-            }
             int[] codes = arrays.codes[c];
             if (!g.spec.keepsCodes() || codes == null) {
                 continue;
@@ -284,7 +266,7 @@ final class CsvLoad implements AutoCloseable {
                 g.overflowed = true;
             }
             if (g.spec.mode() == ColumnSpec.Mode.FEATURE && g.dict.size() > plan.maxLevels()) {
-                throw new ColumnTypeException(input.source(), g.firstTextLine, g.spec.index() + 1, g.firstText,
+                throw new ColumnTypeException(input.source(), g.firstText.line(), g.spec.index() + 1, g.firstText.cell(),
                         g.spec.name(), ColumnTypeException.Kind.TOO_MANY_LEVELS, "text column '" + g.spec.name()
                         + "' has more than " + plan.maxLevels() + " distinct values, too many to one-hot encode "
                         + "as a feature (an id, a name or free text?)");

@@ -101,10 +101,7 @@ public final class CsvReader {
             float[] y;
             CsvLoad.ColumnData t = data[cols.length];
             if (target.kind() == Target.Kind.CLASSES && classes == null) {
-                List<String> texts = new ArrayList<>();
-                for (int k = 0; k < t.dict.size(); k++) {
-                    texts.add(t.dict.text(k));
-                }
+                List<String> texts = t.texts();
                 classes = ClassLabels.of(h.source(), t.spec.index() + 1, target.column(), texts, n);
                 y = classIndices(classes, texts, rows, cols.length);
             } else {
@@ -227,24 +224,21 @@ public final class CsvReader {
                 continue;
             }
             if (g.numbers > 0 && g.numbers >= g.texts) {
-                if (CsvCells.Problem.of(g.firstText) == CsvCells.Problem.NOT_FINITE) {
-                    throw new InvalidDataException(source, g.firstTextLine, column, g.firstText,
+                if (CsvCells.Problem.of(g.firstText.cell()) == CsvCells.Problem.NOT_FINITE) {
+                    throw new InvalidDataException(source, g.firstText.line(), column, g.firstText.cell(),
                             CsvCells.Problem.NOT_FINITE.message());
                 }
-                throw new ColumnTypeException(source, g.firstTextLine, column, g.firstText, name,
+                throw new ColumnTypeException(source, g.firstText.line(), column, g.firstText.cell(), name,
                         ColumnTypeException.Kind.TEXT_IN_NUMERIC_COLUMN, "text in a numeric column '" + name + "' ("
                         + g.numbers + " numbers, " + g.texts + " text cells; this is the first text)");
             }
             if (g.numbers > 0) {
-                throw new ColumnTypeException(source, g.firstNumberLine, column, g.firstNumber, name,
+                throw new ColumnTypeException(source, g.firstNumber.line(), column, g.firstNumber.cell(), name,
                         ColumnTypeException.Kind.NUMBER_IN_TEXT_COLUMN, "a number in text column '" + name + "' ("
                         + g.texts + " text cells, " + g.numbers + " numbers; this is the first number): a feature "
                         + "column holds numbers only or text only");
             }
-            String[] texts = new String[g.dict.size()];
-            for (int code = 0; code < texts.length; code++) {
-                texts[code] = g.dict.text(code);
-            }
+            String[] texts = g.texts().toArray(new String[0]);
             FeatureEncoding.Column c = FeatureEncoding.Column.text(name, Arrays.asList(texts));
             String[] sorted = c.levels().toArray(new String[0]);
             levelOf[k] = new int[texts.length];

@@ -163,12 +163,13 @@ public final class CsvTable {
         CsvLoad.ColumnData bad = null;
         for (int j : cols) {
             CsvLoad.ColumnData c = data[j];
-            if (c.firstBad != null && (bad == null || c.firstBadLine < bad.firstBadLine)) {
+            if (c.firstBad != null && (bad == null || c.firstBad.line() < bad.firstBad.line())) {
                 bad = c;
             }
         }
         if (bad != null) {
-            throw CsvCells.notANumber(source, bad.firstBadLine, bad.spec.index() + 1, bad.spec.name(), bad.firstBad);
+            throw CsvCells.notANumber(source, bad.firstBad.line(), bad.spec.index() + 1, bad.spec.name(),
+                    bad.firstBad.cell());
         }
         if ((long) rows * d > Integer.MAX_VALUE - 8) {
             throw new InvalidDataException(source, rows + " rows × " + d
@@ -271,11 +272,7 @@ public final class CsvTable {
     String[] texts(int column) {
         String[] t = texts[column];
         if (t == null) {
-            ByteDictionary dict = data[column].dict;
-            t = new String[dict.size()];
-            for (int k = 0; k < t.length; k++) {
-                t[k] = dict.text(k);
-            }
+            t = data[column].texts().toArray(new String[0]);
             texts[column] = t;
         }
         return t;

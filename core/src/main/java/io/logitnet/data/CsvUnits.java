@@ -44,10 +44,50 @@ final class CsvUnits implements AutoCloseable {
         /** No more units follow. */
         boolean last;
 
+        private int regionStart;
+        private int regionRows;
+
         Unit(int parts) {
             starts = new int[parts + 1];
             rows = new int[parts];
             lines = new long[parts];
+        }
+
+        /** The first region starts at {@code at}, on {@code line}. */
+        void begin(int at, long line) {
+            from = at;
+            starts[0] = at;
+            lines[0] = line;
+            regionStart = at;
+            regionRows = 0;
+            regions = 0;
+            totalRows = 0;
+        }
+
+        /** A record ended at {@code end}; a new region starts there, on {@code line}, once this one is big enough. */
+        void record(int end, long line, int target, int parts) {
+            regionRows++;
+            if (end - regionStart >= target && regions < parts - 1) {
+                rows[regions] = regionRows;
+                totalRows += regionRows;
+                regions++;
+                starts[regions] = end;
+                lines[regions] = line;
+                regionStart = end;
+                regionRows = 0;
+            }
+        }
+
+        /** The records end at {@code end}, and the line after them is {@code line}. */
+        void finish(int end, long line) {
+            if (end > regionStart || regions == 0) {
+                rows[regions] = regionRows;
+                totalRows += regionRows;
+                regions++;
+            }
+            starts[regions] = end;
+            to = end;
+            endLine = line;
         }
     }
 
@@ -142,7 +182,7 @@ final class CsvUnits implements AutoCloseable {
                 if (header) {
                     cutHeader(u, tok, buf, len, eof);
                 } else {
-                    u.from = from;
+                    u.begin(from, line);
                     if (!cutFast(u, buf, from, len, eof, line)) {
                         cutTokenized(u, tok, buf, from, len, eof, line);
                     }
@@ -232,16 +272,10 @@ final class CsvUnits implements AutoCloseable {
      */
     private boolean cutFast(Unit u, byte[] b, int from, int to, boolean eof, long line) {
         int target = Math.max(minRegionBytes, (to - from) / parts + 1);
-        int regions = 0;
-        int regionStart = from;
-        int regionRows = 0;
-        int total = 0;
         long ln = line;
         boolean nonBlank = false;
         int lastEnd = from;
         boolean stopped = false;
-        u.starts[0] = from;
-        u.lines[0] = line;
         for (int i = from; i < to; i++) {
             // eight bytes at a time while they hold no line end and no quote, and the line is known not blank
             while (nonBlank && i + 8 <= to && !special((long) LONGS.get(b, i))) {
@@ -263,21 +297,13 @@ final class CsvUnits implements AutoCloseable {
                     }
                 }
                 ln++;
+                lastEnd = i + 1;
                 if (nonBlank) {
-                    regionRows++;
+                    u.record(lastEnd, ln, target, parts);
                 }
                 nonBlank = false;
-                lastEnd = i + 1;
-                if (lastEnd - regionStart >= target && regions < parts - 1) {
-                    u.rows[regions] = regionRows;
-                    total += regionRows;
-                    regions++;
-                    u.starts[regions] = lastEnd;
-                    u.lines[regions] = ln;
-                    regionStart = lastEnd;
-                    regionRows = 0;
-                }
             } else if (c == '"') {
+                u.begin(from, line);
                 return false;
             } else if (c != ' ' && c != '\t') {
                 nonBlank = true;
@@ -285,20 +311,11 @@ final class CsvUnits implements AutoCloseable {
         }
         if (!stopped && eof && lastEnd < to) {
             if (nonBlank) {
-                regionRows++;
+                u.record(to, ln, Integer.MAX_VALUE, parts);
             }
             lastEnd = to;
         }
-        if (lastEnd > regionStart || regions == 0) {
-            u.rows[regions] = regionRows;
-            total += regionRows;
-            regions++;
-        }
-        u.starts[regions] = lastEnd;
-        u.regions = regions;
-        u.to = lastEnd;
-        u.totalRows = total;
-        u.endLine = ln;
+        u.finish(lastEnd, ln);
         return true;
     }
 
@@ -320,39 +337,13 @@ final class CsvUnits implements AutoCloseable {
     private void cutTokenized(Unit u, CsvTokenizer tok, byte[] b, int from, int to, boolean eof, long line) {
         int target = Math.max(minRegionBytes, (to - from) / parts + 1);
         tok.reset(b, from, to, eof, line);
-        int regions = 0;
-        int regionStart = from;
-        int regionRows = 0;
-        int total = 0;
-        u.starts[0] = from;
-        u.lines[0] = line;
         try {
             while (tok.next(CsvTokenizer.SKIP) == CsvTokenizer.RECORD) {
-                regionRows++;
-                int end = tok.position();
-                if (end - regionStart >= target && regions < parts - 1) {
-                    u.rows[regions] = regionRows;
-                    total += regionRows;
-                    regions++;
-                    u.starts[regions] = end;
-                    u.lines[regions] = tok.line();
-                    regionStart = end;
-                    regionRows = 0;
-                }
+                u.record(tok.position(), tok.line(), target, parts);
             }
         } catch (InvalidDataException e) {
             u.error = e;
         }
-        int lastEnd = tok.position();
-        if (lastEnd > regionStart || regions == 0) {
-            u.rows[regions] = regionRows;
-            total += regionRows;
-            regions++;
-        }
-        u.starts[regions] = lastEnd;
-        u.regions = regions;
-        u.to = lastEnd;
-        u.totalRows = total;
-        u.endLine = tok.line();
+        u.finish(tok.position(), tok.line());
     }
 }

@@ -46,23 +46,13 @@ final class RowParser implements CsvTokenizer.Fields {
     }
 
     /** One column's state in this region. */
-    static final class Col {
+    static final class Col extends CellTally {
         final ColumnSpec spec;
         final int number;
         final ByteDictionary dict = new ByteDictionary();
         final ByteDictionary known;
         final boolean internNumbers;
         int[] codes;
-        long numbers;
-        long texts;
-        long firstTextLine;
-        String firstText;
-        long firstNumberLine;
-        String firstNumber;
-        long firstBadLine;
-        String firstBad;
-        long firstEmptyLine;
-        String firstEmpty;
         boolean overflowed;
 
         Col(ColumnSpec spec, int number, ByteDictionary known, boolean internNumbers) {
@@ -217,16 +207,14 @@ final class RowParser implements CsvTokenizer.Fields {
             }
             put(c, v);
             if (c.numbers++ == 0) {
-                c.firstNumberLine = line;
-                c.firstNumber = raw(b, from, to);
+                c.firstNumber = new CellTally.Seen(line, raw(b, from, to));
             }
             return;
         }
         int code = intern(c, b, from, to, s, e);
         codes(c)[row] = code;
         if (c.texts++ == 0) {
-            c.firstTextLine = line;
-            c.firstText = raw(b, from, to);
+            c.firstText = new CellTally.Seen(line, raw(b, from, to));
         }
         if (c.dict.size() > maxLevels) {
             throw new ColumnTypeException(source, line, c.spec.index() + 1, raw(b, from, to), c.spec.name(),
@@ -280,18 +268,16 @@ final class RowParser implements CsvTokenizer.Fields {
         }
         put(c, Float.NaN);
         codes(c)[row] = intern(c, b, from, to, s, e);
+        CellTally.Seen seen = new CellTally.Seen(line, raw(b, from, to));
         if (c.firstBad == null) {
-            c.firstBadLine = line;
-            c.firstBad = raw(b, from, to);
+            c.firstBad = seen;
         }
         if (s == e) {
             if (c.firstEmpty == null) {
-                c.firstEmptyLine = line;
-                c.firstEmpty = raw(b, from, to);
+                c.firstEmpty = seen;
             }
         } else if (c.texts++ == 0) {
-            c.firstTextLine = line;
-            c.firstText = raw(b, from, to);
+            c.firstText = seen;
         }
     }
 
