@@ -16,7 +16,9 @@ import java.util.function.Consumer;
  * Mini-batch training on batches streamed from a {@link BatchSource}, for data that is not in memory: each epoch's
  * batches come from the source, in the order the epoch's generator gives them (the same generator as in memory), and
  * the source prepares the next batches while the backend trains on the current one. There is no validation split,
- * hence no early stopping; an epoch reports the mean training objective over its steps and no other metric.
+ * hence no early stopping; an epoch reports the mean training objective over its steps and no other metric. A
+ * diverged run (objective or a parameter not finite) stops as in memory: {@link History#diverged()}, and no state
+ * is handed on for that epoch.
  */
 final class StreamingFit {
     private final TrainConfig config;
@@ -67,6 +69,7 @@ final class StreamingFit {
                 results.addAll(resume.history());
             }
             String stop = "completed " + config.epochs() + " epochs";
+            boolean diverged = false;
             for (int epoch = start + 1; epoch <= config.epochs(); epoch++) {
                 long t0 = System.nanoTime();
                 b.fill(lossSum, 0f);
@@ -95,9 +98,11 @@ final class StreamingFit {
                         (System.nanoTime() - t0) / 1e9);
                 results.add(result);
                 listener.epoch(result);
-                if (!Double.isFinite(objective)) {
-                    stop = "diverged: the training objective is " + objective + " at epoch " + epoch
+                if (!Double.isFinite(objective) || !Trainer.finite(net)) {
+                    stop = "diverged: " + (Double.isFinite(objective) ? "a parameter became NaN or infinite"
+                            : "the training objective is " + Metrics.format(objective)) + " at epoch " + epoch
                             + " (lower the learning rate)";
+                    diverged = true;
                     break;
                 }
                 if (objective < best - config.minDelta()) {
@@ -109,8 +114,8 @@ final class StreamingFit {
                             epoch - bestEpoch, null, results));
                 }
             }
-            History h = new History(results, results.isEmpty() ? 0 : results.get(results.size() - 1).epoch(), stop,
-                    false);
+            int last = results.isEmpty() ? 0 : results.get(results.size() - 1).epoch();
+            History h = new History(results, diverged ? bestEpoch : last, stop, false, diverged);
             listener.finished(h);
             return h;
         } finally {
