@@ -55,10 +55,17 @@ public final class CsvBench {
     private CsvBench() {
     }
 
-    /** Options: --rows N --cols N --seed N --repeats N --stream-gb G (0: skip) --python PATH --work DIR --out DIR. */
+    /**
+     * Options: --rows N --cols N --seed N --repeats N --stream-gb G (0: skip) --python PATH --work DIR --out DIR;
+     * or {@code --render REPORT.json DIR} to write the Markdown of a report again.
+     */
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("--child")) {
             child(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args.length == 3 && args[0].equals("--render")) { // rewrite a report's Markdown from its JSON
+            write((ObjectNode) JSON.readTree(Files.readString(Path.of(args[1]))), Path.of(args[2]));
             return;
         }
         int rows = 200_000;
@@ -232,7 +239,7 @@ public final class CsvBench {
         ObjectNode report = JSON.createObjectNode();
         report.put("date", LocalDate.now().toString());
         report.put("command", "java -cp bench/target/benchmarks.jar io.logitnet.bench.CsvBench " + command);
-        report.putPOJO("machine", MachineInfo.describe());
+        report.set("machine", JSON.valueToTree(MachineInfo.describe()));
         report.put("load_before", MachineInfo.loadAverage());
         Path data = work.resolve("data-" + rows + "x" + cols + ".csv");
         long g0 = System.nanoTime();
@@ -352,8 +359,10 @@ public final class CsvBench {
         sb.append("# Reading CSV data: LogitNet against pandas + scikit-learn, ").append(r.get("date").asText())
                 .append("\n\nCommand: `").append(r.get("command").asText()).append("`  \nRaw numbers: [")
                 .append(r.get("date").asText()).append("-csv.json](").append(r.get("date").asText())
-                .append("-csv.json).\n\n## Machine\n\n| | |\n|---|---|\n");
-        r.get("machine").fields().forEachRemaining(e -> sb.append("| ").append(e.getKey()).append(" | ")
+                .append("-csv.json).\n\nRun under `flock /tmp/mvn.lock` on a machine shared with other agents: no "
+                        + "other build ran meanwhile, other processes could (see the load average).\n\n## Machine\n\n"
+                        + "| | |\n|---|---|\n");
+        r.get("machine").properties().forEach(e -> sb.append("| ").append(e.getKey()).append(" | ")
                 .append(e.getValue().asText()).append(" |\n"));
         sb.append("| load average 1/5/15 min, before / after | ").append(r.get("load_before").asText()).append("; ")
                 .append(r.get("load_after").asText()).append(" |\n\n");
