@@ -132,12 +132,12 @@ public final class CsvReader {
         CsvInput input = CsvInput.of(file);
         long expected = input.plainSize() >= 0 ? CsvLoad.countRows(input, tuning) : -1;
         try (CsvLoad load = CsvLoad.open(input, tuning)) {
-            CsvLoad.Plan plan = encodedPlan(load.header(), encoding, target);
+            CsvLoad.Plan plan = encodedPlan(load.header(), encoding.full(), target);
             KeptRows rows = new KeptRows(input.source(), plan.strides(), plan.specs().size(), false, expected);
             load.run(plan, rows);
             int n = (int) rows.rows();
             float[] y = target == null ? new float[0] : rows.matrix(1);
-            return new Dataset(rows.matrix(0), n, encoding.width(), y, target == null ? 0 : 1,
+            return new Dataset(encoding.project(rows.matrix(0), n), n, encoding.width(), y, target == null ? 0 : 1,
                     encoding.featureNames());
         }
     }

@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <p>Applied to another file ({@link CsvReader#read(java.nio.file.Path, FeatureEncoding, Target)}), columns are
  * found by name, in any order; a level that training did not see, and text in a numeric column, are errors naming
- * line, column and value.
+ * line, column and value. For a GLM, {@link #withReferenceLevels()} leaves out each text column's first level (R's
+ * treatment coding): its coefficients are then each level's difference from the first.
  */
 public final class FeatureEncoding {
     /** The JSON format version that {@link #toJson()} writes and {@link #fromJson} reads. */
@@ -32,11 +33,21 @@ public final class FeatureEncoding {
     /**
      * One feature column.
      *
-     * @param name   its name in the header
-     * @param levels empty for a numeric column; for a text column its levels, sorted, distinct, none empty
+     * @param name      its name in the header
+     * @param levels    empty for a numeric column; for a text column its levels, sorted, distinct, none empty
+     * @param dropFirst for a text column: its first level is the reference and has no input of its own (all its
+     *                  inputs are 0), as R's treatment contrasts code a factor for a model with an intercept
      */
-    public record Column(String name, List<String> levels) {
+    public record Column(String name, List<String> levels, boolean dropFirst) {
+        /** A column with one input per level (no reference level). */
+        public Column(String name, List<String> levels) {
+            this(name, levels, false);
+        }
+
         public Column {
+            if (dropFirst && levels.isEmpty()) {
+                throw new IllegalArgumentException("column '" + name + "': a numeric column has no reference level");
+            }
             if (name == null || name.isEmpty()) {
                 throw new IllegalArgumentException("a feature column needs a name");
             }
@@ -72,9 +83,21 @@ public final class FeatureEncoding {
             return levels.isEmpty();
         }
 
-        /** The inputs it gives: 1, or one per level. */
+        /** The inputs it gives: 1, or one per level (but the reference level). */
         public int width() {
-            return numeric() ? 1 : levels.size();
+            return numeric() ? 1 : levels.size() - (dropFirst ? 1 : 0);
+        }
+
+        /** The names of its inputs: the column's, or {@code column=level} per level (but the reference level). */
+        List<String> inputNames() {
+            if (numeric()) {
+                return List.of(name);
+            }
+            List<String> out = new ArrayList<>();
+            for (int i = dropFirst ? 1 : 0; i < levels.size(); i++) {
+                out.add(name + "=" + levels.get(i));
+            }
+            return out;
         }
     }
 
@@ -92,13 +115,11 @@ public final class FeatureEncoding {
             if (!names.add(c.name())) {
                 throw new IllegalArgumentException("feature column '" + c.name() + "' appears twice");
             }
-            if (c.numeric()) {
-                outputs.add(c.name());
-            } else {
-                for (String level : c.levels()) {
-                    outputs.add(c.name() + "=" + level);
-                }
-            }
+            outputs.addAll(c.inputNames());
+        }
+        if (outputs.isEmpty()) {
+            throw new IllegalArgumentException("the feature columns give no input (text columns of one level, which "
+                    + "is the reference level)");
         }
         if (new HashSet<>(outputs).size() != outputs.size()) {
             throw new IllegalArgumentException("two inputs would have the same name: " + outputs);
@@ -140,6 +161,53 @@ public final class FeatureEncoding {
         return featureNames;
     }
 
+    /**
+     * The same columns with each text column's first level as the reference (no input of its own): the coding a
+     * model with an intercept and no penalty needs, whose one-hot inputs would otherwise sum to the intercept's.
+     */
+    public FeatureEncoding withReferenceLevels() {
+        return new FeatureEncoding(columns.stream().map(c -> c.numeric() ? c
+                : new Column(c.name(), c.levels(), true)).toList());
+    }
+
+    /** The same columns with one input per level (what the readers write before {@link #project}). */
+    FeatureEncoding full() {
+        return new FeatureEncoding(columns.stream().map(c -> c.numeric() ? c
+                : new Column(c.name(), c.levels(), false)).toList());
+    }
+
+    /** Whether a text column has a reference level. */
+    boolean dropsLevels() {
+        return columns.stream().anyMatch(Column::dropFirst);
+    }
+
+    /** Rows {@code [rows, full().width()]} as this encoding's inputs {@code [rows, width()]}. */
+    float[] project(float[] full, int rows) {
+        if (!dropsLevels()) {
+            return full;
+        }
+        int fullWidth = full().width();
+        int[] keep = new int[width()];
+        int at = 0;
+        int from = 0;
+        for (Column c : columns) {
+            int w = c.numeric() ? 1 : c.levels().size();
+            for (int i = 0; i < w; i++) {
+                if (!(c.dropFirst() && i == 0)) {
+                    keep[at++] = from + i;
+                }
+            }
+            from += w;
+        }
+        float[] out = new float[rows * keep.length];
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < keep.length; j++) {
+                out[r * keep.length + j] = full[r * fullWidth + keep[j]];
+            }
+        }
+        return out;
+    }
+
     /** Whether every column is numeric. */
     public boolean allNumeric() {
         return columns.stream().allMatch(Column::numeric);
@@ -160,6 +228,9 @@ public final class FeatureEncoding {
             if (!c.numeric()) {
                 ArrayNode levels = o.putArray("levels");
                 c.levels().forEach(levels::add);
+                if (c.dropFirst()) {
+                    o.put("reference", c.levels().get(0));
+                }
             }
         }
         return root.toString();
@@ -220,7 +291,12 @@ public final class FeatureEncoding {
                         }
                         l.add(v.asText());
                     }
-                    out.add(new Column(name.asText(), l));
+                    JsonNode reference = c.get("reference");
+                    if (reference != null && !(reference.isTextual() && !l.isEmpty()
+                            && reference.asText().equals(l.get(0)))) {
+                        throw new IllegalArgumentException("reference must be the first level");
+                    }
+                    out.add(new Column(name.asText(), l, reference != null));
                 }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(at + ": " + e.getMessage(), e);

@@ -10,4 +10,17 @@ package io.logitnet.data;
  * @param classes  the class labels (class i is {@code classes.label(i)}), or null for a regression
  */
 public record TrainingData(Dataset dataset, FeatureEncoding encoding, ClassLabels classes) {
+    /**
+     * The same data with each text column's first level as the reference (see
+     * {@link FeatureEncoding#withReferenceLevels()}): for GLMs, whose intercept the full one-hot inputs would repeat.
+     */
+    public TrainingData withReferenceLevels() {
+        FeatureEncoding reduced = encoding.withReferenceLevels();
+        if (!reduced.dropsLevels()) {
+            return this;
+        }
+        Dataset d = dataset;
+        return new TrainingData(new Dataset(reduced.project(d.x(), d.rows()), d.rows(), reduced.width(), d.y(),
+                d.targetCols(), reduced.featureNames()), reduced, classes);
+    }
 }

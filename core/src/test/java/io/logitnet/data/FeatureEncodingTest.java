@@ -64,4 +64,39 @@ class FeatureEncodingTest {
                 FeatureEncoding.Column.numeric("a=b"), FeatureEncoding.Column.text("a", List.of("b")))));
         assertThrows(IllegalArgumentException.class, () -> FeatureEncoding.of(List.of()));
     }
+
+    @Test
+    void referenceLevelsLeaveOutEachTextColumnsFirstLevel() {
+        FeatureEncoding glm = MIXED.withReferenceLevels();
+        assertEquals(List.of("x", "color=blue", "color=red", "size"), glm.featureNames());
+        assertEquals(glm, FeatureEncoding.fromJson(glm.toJson()));
+        assertTrue(glm.toJson().contains("\"reference\":\"Green\""), glm.toJson());
+        // rows of the full one-hot inputs, projected: the reference level (Green) is all zeros
+        float[] full = {1, 1, 0, 0, 7, 2, 0, 0, 1, 8};
+        assertEquals(List.of(1f, 0f, 0f, 7f, 2f, 0f, 1f, 8f), boxed(glm.project(full, 2)));
+        assertEquals(MIXED.width(), glm.full().width());
+        assertThrows(IllegalArgumentException.class, () -> FeatureEncoding.fromJson(
+                "{\"format\":1,\"columns\":[{\"name\":\"c\",\"type\":\"text\",\"levels\":[\"a\",\"b\"],"
+                        + "\"reference\":\"b\"}]}"));
+    }
+
+    @Test
+    void aFileIsReadWithReferenceLevelsAsAModelTakesIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path f = dir.resolve("d.csv");
+        java.nio.file.Files.writeString(f, "x,color,y\n1,red,0\n2,blue,1\n3,red,1\n");
+        TrainingData t = CsvReader.readTraining(f, Target.classes("y"), FeatureSelection.all()).withReferenceLevels();
+        assertEquals(List.of("x", "color=red"), t.dataset().featureNames());
+        assertEquals(List.of(1f, 1f, 2f, 0f, 3f, 1f), boxed(t.dataset().x()));
+        Dataset again = CsvReader.read(f, t.encoding(), Target.classes("y", t.classes()));
+        assertEquals(boxed(t.dataset().x()), boxed(again.x()));
+    }
+
+    private static List<Float> boxed(float[] a) {
+        List<Float> out = new java.util.ArrayList<>();
+        for (float v : a) {
+            out.add(v);
+        }
+        return out;
+    }
 }
