@@ -93,6 +93,25 @@ public final class BackendGuard {
         return closed;
     }
 
+    /**
+     * Runs {@code action} under the lock if the backend is still open (waiting for a call in progress): for work
+     * that must not race with calls but must not fail either, such as giving a closed tensor's memory back.
+     *
+     * @return whether it ran
+     */
+    public boolean ifOpen(Runnable action) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            action.run();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private IllegalStateException closedError() {
         return new IllegalStateException("backend " + instanceName + " has been closed: open a new one");
     }
