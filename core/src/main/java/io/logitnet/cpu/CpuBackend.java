@@ -208,13 +208,13 @@ public final class CpuBackend implements Backend {
         int n = x.cols();
         int rows = x.rows();
         // Each column is summed in double, top to bottom; columns are split across threads.
-        IntStream cols = IntStream.range(0, (n + 63) / 64);
+        IntStream cols = IntStream.range(0, blocks(n, 64));
         if (x.size() >= PARALLEL_THRESHOLD) {
             cols = cols.parallel();
         }
         cols.forEach(block -> {
             int j0 = block * 64;
-            int j1 = Math.min(n, j0 + 64);
+            int j1 = end(j0, 64, n);
             double[] acc = new double[j1 - j0];
             for (int i = 0; i < rows; i++) {
                 int o = i * n;
@@ -317,19 +317,31 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** One row: Math.max keeps a NaN, so a row holding one is NaN throughout. */
+    /** One row, with its maximum subtracted: a row holding a NaN is NaN throughout. */
     private static void softmaxRow(float[] Z, float[] Y, int o, int n) {
+        double max = rowMax(Z, o, n);
+        double sum = sumExp(Z, o, n, max);
+        for (int j = 0; j < n; j++) {
+            Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
+        }
+    }
+
+    /** The largest of Z[o .. o+n), NaN if any is NaN (as Math.max). */
+    private static double rowMax(float[] Z, int o, int n) {
         double max = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {
             max = Math.max(max, Z[o + j]);
         }
+        return max;
+    }
+
+    /** Σ e^(Z[j] - max) over Z[o .. o+n). */
+    private static double sumExp(float[] Z, int o, int n, double max) {
         double sum = 0;
         for (int j = 0; j < n; j++) {
             sum += Math.exp(Z[o + j] - max);
         }
-        for (int j = 0; j < n; j++) {
-            Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
-        }
+        return sum;
     }
 
     @Override
@@ -394,15 +406,8 @@ public final class CpuBackend implements Backend {
 
     /** logsumexp(z) - z[c], and gradScale·(softmax(z) - onehot(c)) into G when G is not null. */
     private static double softmaxCrossEntropyRow(float[] Z, int o, int n, int c, float[] G, float gradScale) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, Z[o + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += Math.exp(Z[o + j] - max);
-        }
-        double logSum = Math.log(sum);
+        double max = rowMax(Z, o, n);
+        double logSum = Math.log(sumExp(Z, o, n, max));
         if (G != null) {
             for (int j = 0; j < n; j++) {
                 double p = Math.exp(Z[o + j] - max - logSum);
@@ -549,8 +554,8 @@ public final class CpuBackend implements Backend {
             return;
         }
         int block = (int) Math.max(1, Math.min(rows, (1 << 14) / Math.max(1, cols)));
-        IntStream.range(0, (rows + block - 1) / block).parallel()
-                .forEach(b -> body.run(b * block, Math.min(rows, (b + 1) * block)));
+        IntStream.range(0, blocks(rows, block)).parallel()
+                .forEach(b -> body.run(b * block, end(b * block, block, rows)));
     }
 
     /** Elements [0, n) in chunks, split across threads when n is large enough. */
@@ -560,7 +565,17 @@ public final class CpuBackend implements Backend {
             return;
         }
         int chunk = 1 << 14;
-        IntStream.range(0, (n + chunk - 1) / chunk).parallel()
-                .forEach(c -> body.run(c * chunk, Math.min(n, (c + 1) * chunk)));
+        IntStream.range(0, blocks(n, chunk)).parallel()
+                .forEach(c -> body.run(c * chunk, end(c * chunk, chunk, n)));
+    }
+
+    /** How many blocks of {@code size} cover n, in 64 bits: n may be close to 2^31. */
+    private static int blocks(int n, int size) {
+        return (int) ((n + (long) size - 1) / size);
+    }
+
+    /** The end of the block starting at {@code start}: start + size, or n if that is smaller (no int overflow). */
+    private static int end(int start, int size, int n) {
+        return (int) Math.min(n, (long) start + size);
     }
 }

@@ -234,22 +234,33 @@ public abstract class BackendConformanceTest {
                 }
             }
             float[] dy = random(new Random(rows), n, 1);
-            double[] y = new double[n];
+            checkActivation(f, z, dy, rows, cols, "", true);
+        }
+    }
+
+    /**
+     * Forward of z and backward of dy through the stored float output, against the reference; with
+     * {@code inPlace}, again with y = z and dz = dy, which must give the same bits.
+     */
+    private void checkActivation(Activation f, float[] z, float[] dy, int rows, int cols, String what,
+                                 boolean inPlace) {
+        int n = rows * cols;
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (float) Reference.activation(f, z[i]); // the backward is defined on the stored float output
+        }
+        try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols);
+             Tensor DY = backend.upload(dy, rows, cols); Tensor DZ = backend.allocate(rows, cols)) {
+            backend.activationForward(f, Z, Y);
+            float[] got = Y.toArray();
+            Compare.assertClose(f + " forward" + what, got, y, elementwiseRel(), 1e-30, cols);
+            double[] dz = new double[n];
             for (int i = 0; i < n; i++) {
-                y[i] = (float) Reference.activation(f, z[i]); // the backward is defined on the stored float output
+                dz[i] = Reference.activationBackward(f, got[i], dy[i]);
             }
-            try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols);
-                 Tensor DY = backend.upload(dy, rows, cols); Tensor DZ = backend.allocate(rows, cols)) {
-                backend.activationForward(f, Z, Y);
-                float[] got = Y.toArray();
-                Compare.assertClose(f + " forward", got, y, elementwiseRel(), 1e-30, cols);
-                double[] dz = new double[n];
-                for (int i = 0; i < n; i++) {
-                    dz[i] = Reference.activationBackward(f, got[i], dy[i]);
-                }
-                backend.activationBackward(f, Y, DY, DZ);
-                Compare.assertClose(f + " backward", DZ.toArray(), dz, 4 * U, 1e-30, cols);
-                // in place: y may be z, dz may be dy
+            backend.activationBackward(f, Y, DY, DZ);
+            Compare.assertClose(f + " backward" + what, DZ.toArray(), dz, 4 * U, 1e-30, cols);
+            if (inPlace) { // y may be z, dz may be dy
                 backend.activationForward(f, Z, Z);
                 assertArrayEquals(got, Z.toArray(), f + " forward in place");
                 backend.activationBackward(f, Y, DY, DY);
@@ -553,26 +564,8 @@ public abstract class BackendConformanceTest {
     @ParameterizedTest
     @EnumSource(Activation.class)
     void activationsGiveIeeeResultsForNaNAndInf(Activation f) {
-        float[][] p = pairs(SPECIALS, SPECIALS);
-        float[] z = p[0];
-        float[] dy = p[1];
-        int n = z.length;
-        double[] y = new double[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = (float) Reference.activation(f, z[i]);
-        }
-        try (Tensor Z = backend.upload(z, 1, n); Tensor Y = backend.allocate(1, n);
-             Tensor DY = backend.upload(dy, 1, n); Tensor DZ = backend.allocate(1, n)) {
-            backend.activationForward(f, Z, Y);
-            float[] got = Y.toArray();
-            Compare.assertClose(f + " forward of NaN/Inf", got, y, elementwiseRel(), 1e-30, n);
-            double[] dz = new double[n];
-            for (int i = 0; i < n; i++) {
-                dz[i] = Reference.activationBackward(f, got[i], dy[i]);
-            }
-            backend.activationBackward(f, Y, DY, DZ);
-            Compare.assertClose(f + " backward of NaN/Inf", DZ.toArray(), dz, 4 * U, 1e-30, n);
-        }
+        float[][] p = pairs(SPECIALS, SPECIALS); // every special input z with every special gradient dy
+        checkActivation(f, p[0], p[1], 1, p[0].length, " of NaN/Inf", true);
     }
 
     /** Rows with NaN, +Inf or -Inf at the first, a middle or the last column, and rows of specials only. */

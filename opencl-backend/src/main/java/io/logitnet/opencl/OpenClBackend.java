@@ -214,22 +214,11 @@ public final class OpenClBackend implements Backend {
     public void upload(float[] src, int srcOffset, Tensor dst) {
         try (BackendGuard.Call c = guard.enter()) {
             DeviceBuffer d = buffer(dst, "upload destination");
-            long count = dst.size();
-            Checks.range(src, srcOffset, count, "upload source");
-            ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES))
-                    .order(ByteOrder.nativeOrder());
-            try {
-                for (long done = 0; done < count; ) {
-                    int n = (int) Math.min(count - done, STAGING_BYTES / 4);
-                    staging.clear();
-                    staging.asFloatBuffer().put(src, (int) (srcOffset + done), n);
-                    staging.limit(4 * n);
-                    queue.write(d, 4 * done, staging);
-                    done += n;
-                }
-            } finally {
-                MemoryUtil.memFree(staging);
-            }
+            Checks.range(src, srcOffset, dst.size(), "upload source");
+            staged(dst.size(), (staging, done, n) -> {
+                staging.asFloatBuffer().put(src, (int) (srcOffset + done), n);
+                queue.write(d, 4 * done, staging);
+            });
         }
     }
 
@@ -237,22 +226,33 @@ public final class OpenClBackend implements Backend {
     public void download(Tensor src, float[] dst, int dstOffset) {
         try (BackendGuard.Call c = guard.enter()) {
             DeviceBuffer s = buffer(src, "download source");
-            long count = src.size();
-            Checks.range(dst, dstOffset, count, "download destination");
-            ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES))
-                    .order(ByteOrder.nativeOrder());
-            try {
-                for (long done = 0; done < count; ) {
-                    int n = (int) Math.min(count - done, STAGING_BYTES / 4);
-                    staging.clear();
-                    staging.limit(4 * n);
-                    queue.read(s, 4 * done, staging);
-                    staging.asFloatBuffer().get(dst, (int) (dstOffset + done), n);
-                    done += n;
-                }
-            } finally {
-                MemoryUtil.memFree(staging);
+            Checks.range(dst, dstOffset, src.size(), "download destination");
+            staged(src.size(), (staging, done, n) -> {
+                queue.read(s, 4 * done, staging);
+                staging.asFloatBuffer().get(dst, (int) (dstOffset + done), n);
+            });
+        }
+    }
+
+    /** One chunk of a transfer: {@code n} floats from float {@code done}, through {@code staging} (4·n bytes). */
+    @FunctionalInterface
+    private interface Chunk {
+        void move(ByteBuffer staging, long done, int n);
+    }
+
+    /** Moves {@code count} floats in chunks through host memory: ByteBuffers hold at most 2^31-1 bytes. */
+    private static void staged(long count, Chunk chunk) {
+        ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES))
+                .order(ByteOrder.nativeOrder());
+        try {
+            for (long done = 0; done < count; ) {
+                int n = (int) Math.min(count - done, STAGING_BYTES / 4);
+                staging.clear().limit(4 * n);
+                chunk.move(staging, done, n);
+                done += n;
             }
+        } finally {
+            MemoryUtil.memFree(staging);
         }
     }
 
