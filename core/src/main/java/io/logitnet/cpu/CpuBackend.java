@@ -48,7 +48,7 @@ public final class CpuBackend implements Backend {
 
     /** Whether GEMM runs in a native BLAS (OpenBLAS, MKL... through netlib's JNI binding). */
     public boolean nativeBlas() {
-        return isNative(BLAS.getInstance());
+        return isNative(Netlib.blas());
     }
 
     private static boolean isNative(BLAS blas) {
@@ -58,7 +58,7 @@ public final class CpuBackend implements Backend {
 
     /** The CPU as a device: the Java heap's maximum as its memory, the threads and the BLAS as its details. */
     static DeviceInfo describe() {
-        BLAS blas = BLAS.getInstance();
+        BLAS blas = Netlib.blas();
         String name = blas.getClass().getSimpleName();
         String blasNote = isNative(blas) ? "native BLAS " + name
                 : "pure-Java BLAS " + name + " (install OpenBLAS, e.g. apt-get install libopenblas0, for speed)";
