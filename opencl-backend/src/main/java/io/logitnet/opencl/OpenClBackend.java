@@ -34,6 +34,7 @@ import java.util.Set;
  * every tensor still open, the buffers, kernels, programs, queue and context in reverse order of creation, and logs
  * what fails to release.
  */
+@SuppressWarnings("try") // try (BackendGuard.Call c = guard.enter()) scopes the lock; c itself is not used in the body
 public final class OpenClBackend implements Backend {
     /** Host staging chunk for uploads and downloads: ByteBuffers hold at most 2^31-1 bytes. */
     private static final int STAGING_BYTES = 1 << 26;
