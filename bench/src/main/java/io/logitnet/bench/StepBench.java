@@ -192,7 +192,7 @@ public final class StepBench {
                 try {
                     Backend b = BenchBackends.open(name);
                     open.add(b);
-                    devices.put(b.name(), b.deviceName() + tuning(b));
+                    devices.put(b.name(), b.deviceName() + "; " + b.device().details());
                     log.println("backend " + b.name() + ": " + b.deviceName());
                 } catch (BenchBackends.Unavailable e) {
                     notes.add(e.getMessage());
@@ -267,16 +267,6 @@ public final class StepBench {
         return new Result(LocalDate.now(ZoneOffset.UTC).toString(), command, machine, devices, peaks,
                 o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfile, notes,
                 (System.nanoTime() - start) / 1e9);
-    }
-
-    private static String tuning(Backend b) {
-        if (b instanceof io.logitnet.cpu.CpuBackend cpu) {
-            return cpu.nativeBlas() ? "" : " (pure-Java BLAS: install libopenblas0 for native GEMM)";
-        }
-        if (b instanceof io.logitnet.opencl.OpenClBackend cl) {
-            return "; " + cl.tuningSummary();
-        }
-        return "";
     }
 
     /** The precisions a backend runs matrix products in that the harness measures: FP32, and TF32 where offered. */
