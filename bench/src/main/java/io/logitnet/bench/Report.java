@@ -90,7 +90,10 @@ public final class Report {
             String plotMissing = null;
             try {
                 Plot.write(r, png);
-            } catch (IOException | RuntimeException | LinkageError | java.awt.AWTError e) {
+            } catch (IOException | RuntimeException | Error e) { // never name a java.desktop class here: it may be absent
+                if (e instanceof VirtualMachineError) {
+                    throw (VirtualMachineError) e;
+                }
                 plotMissing = e.toString();
             }
             Files.writeString(md, markdown(r, png.getFileName().toString(), json.getFileName().toString(),
