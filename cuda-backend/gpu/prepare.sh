@@ -42,7 +42,7 @@ if ! ls "$kit"/ocl-icd-libopencl1_*_amd64.deb >/dev/null 2>&1; then
 fi
 deb="$(ls "$kit"/ocl-icd-libopencl1_*_amd64.deb)"
 
-rm -rf "$kit/logitnet-bundle" "$kit/test-classes"
+rm -rf "$kit/logitnet-bundle" "$kit/test-classes" "$kit/tmp" "$kit"/run.* # tmp, run.*: left by run.sh
 cp -a cli/target/logitnet-bundle "$kit/logitnet-bundle"
 for m in core cuda-backend opencl-backend; do
     mkdir -p "$kit/test-classes"

@@ -77,7 +77,6 @@ fi
 java_opts="-XX:ErrorFile=$work/crash/hs_err_pid%p.log -XX:ReplayDataFile=$work/crash/replay_pid%p.log"
 
 say() { echo "$*" | tee -a "$log"; }
-note() { echo "$*" >> "$log"; }
 selected() { case "$selected" in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 record() { # VERDICT STEP SECONDS DETAIL
     summary+=("$(printf '%-4s  %-16s %4s s  %s' "$1" "$2" "$3" "$4")")
@@ -138,7 +137,9 @@ check_tests() { # the console launcher's summary box: "[  12 tests successful  ]
     skipped="$(sed -n 's/^\[ *\([0-9]*\) tests skipped.*/\1/p' "$2" | tail -1)"
     aborted="$(sed -n 's/^\[ *\([0-9]*\) tests aborted.*/\1/p' "$2" | tail -1)"
     [ -n "$found" ] || { echo "no test summary"; return; }
-    echo "$found tests: $ok passed, $failed failed, $aborted aborted (assumption not met), $skipped skipped"
+    echo "$found tests: $ok passed, $failed failed, $aborted aborted (assumption not met), $skipped skipped$(
+        grep -o '[A-Za-z0-9_$]*([^)]*) \[X\]' "$2" | sed 's/ \[X\]$//' | head -5 | paste -sd' ' - \
+            | sed 's/^./; failed: &/')"
     tar -czf "$out/junit-xml.tar.gz" -C "$work" junit 2>/dev/null
 }
 check_bench() {
