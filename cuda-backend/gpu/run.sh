@@ -351,16 +351,20 @@ else
     bench_args=(--add-shape 128x784-256-10,256x784-256-10,4096x1024-16384-1024,4096x784-65536-10,4096x784-262144-10
                 --profile-shape 128x784-256-10,4096x1024-16384-1024 --gemm-n 8192 --budget-s 8 --epoch-steps 3)
 fi
-bench_args+=(--backend cuda,opencl --name "$name" --out "$out/bench/results")
+bench_args+=(--name "$name" --out "$out/bench/results")
 if [ -n "$python" ]; then
     bench_args+=(--python "$python")
 fi
-# logitnet bench once it has the options the GPU run needs; the same harness through its own entry point until then
-if logitnet bench --help 2>/dev/null | grep -q -- '--profile-shape'; then
-    run_step bench 300 check_bench logitnet bench "${bench_args[@]}"
+# logitnet bench once it has the options the GPU run needs (it names the backends --backends); the same harness
+# through its own entry point (--backend) until then
+bench_help="$(logitnet bench --help 2>/dev/null)"
+if grep -q -- '--profile-shape' <<< "$bench_help"; then
+    backends_option=--backend
+    grep -q -- '--backends' <<< "$bench_help" && backends_option=--backends
+    run_step bench 300 check_bench logitnet bench "$backends_option" cuda,opencl "${bench_args[@]}"
 else
     run_step bench 300 check_bench bundle_java -cp "$bundle/lib/logitnet.jar" io.logitnet.bench.StepBench \
-        "${bench_args[@]}"
+        --backend cuda,opencl "${bench_args[@]}"
 fi
 
 # ---- 4b. with the time left: the OpenCL test classes on the NVIDIA GPU ----
