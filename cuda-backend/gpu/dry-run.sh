@@ -23,7 +23,7 @@ if [ -z "$icd" ]; then
     exit 1
 fi
 export GPU_RUN_LD_LIBRARY_PATH="$lib" GPU_RUN_OPENCL_ICD="$icd" GPU_RUN_SMALL=1 GPU_RUN_NAME=emulated
-export GPU_RUN_TIMEOUT_SCALE="${GPU_RUN_TIMEOUT_SCALE:-8}" GPU_RUN_BUDGET_S="${GPU_RUN_BUDGET_S:-3600}"
+export GPU_RUN_TIMEOUT_SCALE="${GPU_RUN_TIMEOUT_SCALE:-16}" GPU_RUN_BUDGET_S="${GPU_RUN_BUDGET_S:-5400}"
 export GPU_RUN_BENCH_RESERVE_S="${GPU_RUN_BENCH_RESERVE_S:-900}"
 hide=""
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
