@@ -1,0 +1,166 @@
+package io.logitnet.optim;
+
+import io.logitnet.backend.Tensor;
+import io.logitnet.cpu.CpuBackend;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The strong Wolfe conditions on every step L-BFGS accepts, checked from outside: after each iteration the test
+ * reads the parameters, recomputes f and ∇f itself and checks, with s = x₊ − x (= α·d, α > 0),
+ * <ul>
+ *   <li>sufficient decrease f(x₊) ≤ f(x) + c1·∇f(x)·s + 1e-7·|f(x)| (the float32 noise slack Lbfgs documents);</li>
+ *   <li>curvature |∇f(x₊)·s| ≤ c2·|∇f(x)·s|,</li>
+ * </ul>
+ * with Lbfgs's c1 = 1e-4 and c2 = 0.9. The only other allowance is that x₊ is a float32 vector: s differs from
+ * α·d by at most one float ulp of x₊ per component.
+ */
+class LbfgsLineSearchTest {
+    private static final double C1 = 1e-4;
+    private static final double C2 = 0.9;
+    private static final double NOISE = 1e-7;
+
+    /** f(x), writing ∇f(x) into g; in double. */
+    @FunctionalInterface
+    private interface Function {
+        double valueAndGradient(double[] x, double[] g);
+    }
+
+    /** One accepted step: the objective before and after, and ∇f·s at both ends with its rounding allowance. */
+    private record Step(int iteration, double f0, double f1, double gs0, double gs1, double slack0, double slack1) {
+        String describe() {
+            return "iteration " + iteration + ": f " + f0 + " -> " + f1 + ", g·s " + gs0 + " -> " + gs1
+                    + " (curvature ratio " + Math.abs(gs1 / gs0) + ")";
+        }
+    }
+
+    private record Run(Lbfgs.Result result, List<Step> steps, float[] x) {
+    }
+
+    private static Run minimize(Function fn, float[] start, int maxIterations, double tolerance) {
+        int n = start.length;
+        List<Step> steps = new ArrayList<>();
+        try (CpuBackend cpu = new CpuBackend(); Tensor x = cpu.upload(start, 1, n); Tensor g = cpu.allocate(1, n)) {
+            double[][] prev = new double[2][];
+            double[] prevF = new double[1];
+            prev[0] = widen(start);
+            prev[1] = new double[n];
+            prevF[0] = fn.valueAndGradient(prev[0], prev[1]);
+            prev[1] = widen(narrow(prev[1]));
+            Lbfgs.Result r = new Lbfgs(10, maxIterations, tolerance).minimize(List.of(x), List.of(g), () -> {
+                double[] gd = new double[n];
+                double f = fn.valueAndGradient(widen(x.toArray()), gd);
+                cpu.upload(narrow(gd), 0, g);
+                return f;
+            }, (k, value, gradientNorm) -> {
+                float[] xf = x.toArray();
+                double[] x1 = widen(xf);
+                double[] g1 = new double[n];
+                double f1 = fn.valueAndGradient(x1, g1);
+                g1 = widen(narrow(g1)); // the optimizer sees a float32 gradient
+                double gs0 = 0;
+                double gs1 = 0;
+                double slack0 = 0;
+                double slack1 = 0;
+                for (int i = 0; i < n; i++) {
+                    double s = x1[i] - prev[0][i];
+                    gs0 += prev[1][i] * s;
+                    gs1 += g1[i] * s;
+                    slack0 += Math.abs(prev[1][i]) * Math.ulp(xf[i]);
+                    slack1 += Math.abs(g1[i]) * Math.ulp(xf[i]);
+                }
+                assertEquals(f1, value, 0.0, "the listener reports the objective at the accepted point");
+                steps.add(new Step(k, prevF[0], f1, gs0, gs1, slack0, slack1));
+                prev[0] = x1;
+                prev[1] = g1;
+                prevF[0] = f1;
+            });
+            return new Run(r, steps, x.toArray());
+        }
+    }
+
+    private static void assertStrongWolfeOnEveryStep(Run run) {
+        assertTrue(run.result().converged(), run.result().toString());
+        assertEquals(run.result().iterations(), run.steps().size(), "every iteration is reported once");
+        assertTrue(run.steps().size() >= 5, "too few steps to say anything: " + run.result());
+        List<String> violations = new ArrayList<>();
+        for (Step s : run.steps()) {
+            if (!(s.gs0() < 0)) {
+                violations.add("not a descent step: " + s.describe());
+                continue;
+            }
+            double allowed = s.f0() + C1 * s.gs0() + NOISE * Math.abs(s.f0()) + C1 * s.slack0();
+            if (!(s.f1() <= allowed)) {
+                violations.add("no sufficient decrease (allowed up to " + allowed + "): " + s.describe());
+            }
+            if (!(Math.abs(s.gs1()) <= C2 * Math.abs(s.gs0()) + s.slack1() + C2 * s.slack0())) {
+                violations.add("curvature condition fails: " + s.describe());
+            }
+        }
+        assertTrue(violations.isEmpty(), violations.size() + " of " + run.steps().size()
+                + " accepted steps break the strong Wolfe conditions, first: "
+                + violations.subList(0, Math.min(3, violations.size())));
+    }
+
+    @Test
+    void everyStepOnTheRosenbrockFunctionSatisfiesTheStrongWolfeConditions() {
+        Run run = minimize((x, g) -> {
+            double a = x[0];
+            double b = x[1];
+            g[0] = -400 * a * (b - a * a) - 2 * (1 - a);
+            g[1] = 200 * (b - a * a);
+            return 100 * (b - a * a) * (b - a * a) + (1 - a) * (1 - a);
+        }, new float[] {-1.2f, 1f}, 500, 1e-5);
+        assertStrongWolfeOnEveryStep(run);
+        assertEquals(1.0, run.x()[0], 1e-3);
+        assertEquals(1.0, run.x()[1], 2e-3);
+    }
+
+    @Test
+    void everyStepOnABadlyScaledQuadraticFarFromItsMinimumSatisfiesTheStrongWolfeConditions() {
+        // f = ½ Σ λᵢ (xᵢ − cᵢ)² with curvatures λ from 1 to 1e4, started 1000 away in every coordinate
+        int n = 8;
+        double[] lambda = new double[n];
+        double[] c = new double[n];
+        float[] start = new float[n];
+        for (int i = 0; i < n; i++) {
+            lambda[i] = Math.pow(10, 4.0 * i / (n - 1));
+            c[i] = (i % 3) - 1 + 0.25 * i;
+            start[i] = (float) (c[i] + (i % 2 == 0 ? 1000 : -1000));
+        }
+        Run run = minimize((x, g) -> {
+            double f = 0;
+            for (int i = 0; i < n; i++) {
+                double r = x[i] - c[i];
+                g[i] = lambda[i] * r;
+                f += 0.5 * lambda[i] * r * r;
+            }
+            return f;
+        }, start, 500, 1e-3);
+        assertStrongWolfeOnEveryStep(run);
+        for (int i = 0; i < n; i++) {
+            assertEquals(c[i], run.x()[i], 1e-3 / lambda[i] + 1e-5, "coordinate " + i);
+        }
+    }
+
+    private static double[] widen(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
+        }
+        return d;
+    }
+
+    private static float[] narrow(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}
