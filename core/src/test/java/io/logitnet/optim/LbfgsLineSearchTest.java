@@ -148,6 +148,61 @@ class LbfgsLineSearchTest {
         }
     }
 
+    // ---- the cubic interpolation of the zoom phase ----
+
+    /** φ(t) = c3·t³ + c2·t² + c1·t and φ'(t), as {value, derivative}. */
+    private static double[] cubic(double c3, double c2, double c1, double t) {
+        return new double[] {((c3 * t + c2) * t + c1) * t, (3 * c3 * t + 2 * c2) * t + c1};
+    }
+
+    private static double interpolate(double c3, double c2, double c1, double a, double b) {
+        double[] pa = cubic(c3, c2, c1, a);
+        double[] pb = cubic(c3, c2, c1, b);
+        return Lbfgs.LineSearch.interpolate(a, pa[0], pa[1], b, pb[0], pb[1]);
+    }
+
+    @Test
+    void interpolationFindsTheMinimizerOfACubicFromItsEndsInEitherOrder() {
+        // φ'(t) = 3·c3·(t − m)(t − r) with r < m: a local minimum at m. The cubic through both ends' values and
+        // slopes is φ itself, so its minimizer must come back exactly (to rounding).
+        double[][] cases = {
+            // c3, m, r, a, b
+            {1, 0.6, -2, 0, 1},
+            {0.25, 3.5, 1, 2, 5},
+            {4, -0.2, -1, -0.5, 0.3},
+            {1e-3, 40, -10, 10, 60},
+        };
+        for (double[] c : cases) {
+            double c3 = c[0];
+            double m = c[1];
+            double r = c[2];
+            // φ'(t) = 3c3·t² − 3c3(m + r)·t + 3c3·m·r
+            double c2 = -1.5 * c3 * (m + r);
+            double c1 = 3 * c3 * m * r;
+            assertEquals(m, interpolate(c3, c2, c1, c[3], c[4]), 1e-9 * Math.max(1, Math.abs(m)), "a < b: " + c[3]);
+            assertEquals(m, interpolate(c3, c2, c1, c[4], c[3]), 1e-9 * Math.max(1, Math.abs(m)), "a > b: " + c[3]);
+        }
+        // a parabola is the cubic with c3 = 0: (t − 0.7)² on [0, 2]
+        assertEquals(0.7, interpolate(0, 1, -1.4, 0, 2), 1e-12);
+        assertEquals(0.7, interpolate(0, 1, -1.4, 2, 0), 1e-12);
+    }
+
+    @Test
+    void interpolationFallsBackToBisection() {
+        // a minimizer outside the middle 80% of the interval: (t − 0.05)² on [0, 1], either end first
+        assertEquals(0.5, interpolate(0, 1, -0.1, 0, 1), 0.0);
+        assertEquals(0.5, interpolate(0, 1, -0.1, 1, 0), 0.0);
+        assertEquals(0.5, interpolate(0, 1, -1.9, 0, 1), 0.0); // (t − 0.95)²
+        // just inside the middle 80%: kept
+        assertEquals(0.11, interpolate(0, 1, -0.22, 0, 1), 1e-12);
+        assertEquals(0.89, interpolate(0, 1, -1.78, 0, 1), 1e-12);
+        // no critical point at all (φ' = 3t² + 1 > 0): bisect
+        assertEquals(1.5, interpolate(1, 0, 1, 1, 2), 0.0);
+        // the far end overflowed: bisect
+        assertEquals(2.0, Lbfgs.LineSearch.interpolate(0, 1, -1, 4, Double.POSITIVE_INFINITY, 0), 0.0);
+        assertEquals(2.0, Lbfgs.LineSearch.interpolate(0, 1, -1, 4, 3, Double.NaN), 0.0);
+    }
+
     private static double[] widen(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) {
