@@ -125,7 +125,7 @@ class ModelApiTest {
     @Test
     void predictionsOfManyRowsRunInBatchesAndEachRowGetsItsOwnPrediction() {
         Random r = new Random(3);
-        float[][] x = new float[10_000][3];
+        float[][] x = new float[8192][3]; // two full batches of 4096
         for (float[] row : x) {
             for (int j = 0; j < 3; j++) {
                 row[j] = (float) r.nextGaussian();
@@ -154,6 +154,8 @@ class ModelApiTest {
         assertThrows(IllegalStateException.class, () -> lr.predictRaw(new float[3], 1));
         assertThrows(IllegalStateException.class, () -> new SoftmaxRegression().classCount());
         assertThrows(IllegalStateException.class, () -> Mlp.classifier(3).hiddenFeatures(0, X));
+        assertThrows(IllegalStateException.class, () -> Mlp.classifier(3).outputLayer());
+        assertThrows(IllegalStateException.class, () -> Mlp.classifier(3).featureNames());
     }
 
     @Test
@@ -227,7 +229,9 @@ class ModelApiTest {
             assertEquals(fromHead[i], v[i][0], 1e-6f);
         }
         assertFalse(regressor.isClassifier());
+        assertTrue(softmax.isClassifier());
         assertThrows(IllegalStateException.class, () -> regressor.predict(x));
+        assertThrows(IllegalStateException.class, () -> regressor.predictProba(x));
         assertThrows(IllegalStateException.class, regressor::classCount);
     }
 
@@ -286,6 +290,114 @@ class ModelApiTest {
         }
         assertTrue(correct >= 85, correct + " of 90");
         assertEquals(5, mlp.trainConfig().seed());
+    }
+
+    @Test
+    void mlpsTakeOneActivationForAllHiddenLayersOrOneEach() {
+        Dataset d = clusters();
+        Mlp two = Mlp.classifier(4, 3).activation(Activation.TANH).backend(cpu).epochs(2);
+        assertSame(two.history(), null);
+        History h = two.fit(d);
+        assertSame(h, two.history());
+        assertEquals(List.of(Activation.TANH, Activation.TANH), two.architecture().hiddenActivations());
+        Mlp mixed = Mlp.classifier(4, 3).activations(Activation.RELU, Activation.SIGMOID).backend(cpu).epochs(2);
+        mixed.fit(d);
+        assertEquals(List.of(Activation.RELU, Activation.SIGMOID), mixed.architecture().hiddenActivations());
+        assertThrows(IllegalArgumentException.class, () -> Mlp.classifier(4, 3).activations(Activation.RELU));
+        // a class count given up front may exceed the largest label
+        Mlp four = Mlp.classifier(3).classes(4).backend(cpu).epochs(2);
+        four.fit(d);
+        assertEquals(4, four.classCount());
+        assertEquals(4, four.architecture().outputs());
+        // a regressor fits values
+        float[][] x = new float[40][1];
+        float[] y = new float[40];
+        for (int i = 0; i < 40; i++) {
+            x[i][0] = i / 20f - 1;
+            y[i] = x[i][0] * x[i][0];
+        }
+        Mlp reg = Mlp.regressor(8).backend(cpu).epochs(5);
+        assertSame(reg.fit(x, y), reg.history());
+        assertEquals(Loss.SQUARED_ERROR, reg.architecture().loss());
+    }
+
+    @Test
+    void everyModelRunsOnTheBackendItIsGivenAndFitReturnsItsHistory() {
+        float[][] x = {{0f, 1f}, {1f, 0f}, {2f, 1f}, {3f, 3f}, {1f, 2f}, {2f, 2f}};
+        try (io.logitnet.testing.TrackingBackend b = new io.logitnet.testing.TrackingBackend()) {
+            LogisticRegression lr = new LogisticRegression().backend(b).maxIterations(3);
+            assertSame(lr.fit(x, new int[] {0, 0, 1, 1, 0, 1}), lr.history());
+            LinearRegression lin = new LinearRegression().backend(b).maxIterations(3);
+            assertSame(lin.fit(x, new float[] {1, 2, 3, 4, 5, 6}), lin.history());
+            PoissonRegression pois = new PoissonRegression().backend(b).maxIterations(3);
+            assertSame(pois.fit(x, new float[] {0, 1, 2, 1, 0, 3}), pois.history());
+            SoftmaxRegression soft = new SoftmaxRegression().backend(b).maxIterations(3);
+            assertSame(soft.fit(x, new int[] {0, 1, 2, 2, 1, 0}), soft.history());
+            Mlp mlp = Mlp.classifier(3).backend(b).epochs(2);
+            mlp.fit(x, new int[] {0, 1, 1, 0, 1, 0});
+            int afterFits = b.allocations();
+            assertTrue(afterFits > 0, "the fits ran on the given backend");
+            int beforeHead = b.allocations();
+            ((LogisticRegression) mlp.outputLayer()).predict(mlp.hiddenFeatures(0, x));
+            assertTrue(b.allocations() > beforeHead + 1, "the output layer runs on the MLP's backend too");
+            lr.predict(x);
+            assertTrue(b.allocations() > afterFits, "predictions too, the output layer's included");
+            assertEquals(0, b.openTensors(), "a fitted model keeps its parameters on the host");
+        }
+    }
+
+    @Test
+    void ridgeOnStandardizedFeaturesPenalizesTheStandardizedCoefficients() {
+        // with l2 > 0 standardizing changes the answer: it is the ridge solution in standardized units, folded back
+        Random r = new Random(6);
+        int n = 100;
+        float[][] x = new float[n][2];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i][0] = (float) (10 + 5 * r.nextGaussian());
+            x[i][1] = (float) (0.1 * r.nextGaussian());
+            y[i] = (float) (1 + 0.2 * x[i][0] + 8 * x[i][1] + 0.3 * r.nextGaussian());
+        }
+        double l2 = 0.1;
+        double[] mean = new double[2];
+        double[] sd = new double[2];
+        double ybar = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 2; j++) {
+                mean[j] += x[i][j] / (double) n;
+            }
+            ybar += y[i] / (double) n;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 2; j++) {
+                sd[j] += (x[i][j] - mean[j]) * (x[i][j] - mean[j]) / n;
+            }
+        }
+        sd[0] = Math.sqrt(sd[0]);
+        sd[1] = Math.sqrt(sd[1]);
+        // (ZᵀZ/n + l2·I)·β = Zᵀ(y − ȳ)/n over standardized columns z; the intercept is ȳ
+        double a = l2;
+        double bb = 0;
+        double dd = l2;
+        double c0 = 0;
+        double c1 = 0;
+        for (int i = 0; i < n; i++) {
+            double z0 = (x[i][0] - mean[0]) / sd[0];
+            double z1 = (x[i][1] - mean[1]) / sd[1];
+            a += z0 * z0 / n;
+            bb += z0 * z1 / n;
+            dd += z1 * z1 / n;
+            c0 += z0 * (y[i] - ybar) / n;
+            c1 += z1 * (y[i] - ybar) / n;
+        }
+        double det = a * dd - bb * bb;
+        double beta0 = (dd * c0 - bb * c1) / det;
+        double beta1 = (a * c1 - bb * c0) / det;
+        LinearRegression m = new LinearRegression().backend(cpu).standardize(true).l2((float) l2).tolerance(1e-7);
+        m.fit(x, y);
+        assertEquals(beta0 / sd[0], m.coefficients()[0], 1e-5);
+        assertEquals(beta1 / sd[1], m.coefficients()[1], 1e-3);
+        assertEquals(ybar - beta0 * mean[0] / sd[0] - beta1 * mean[1] / sd[1], m.intercept(), 1e-4);
     }
 
     @Test

@@ -85,9 +85,13 @@ class LbfgsLineSearchTest {
     }
 
     private static void assertStrongWolfeOnEveryStep(Run run) {
+        assertStrongWolfeOnEveryStep(run, 5);
+    }
+
+    private static void assertStrongWolfeOnEveryStep(Run run, int minSteps) {
         assertTrue(run.result().converged(), run.result().toString());
         assertEquals(run.result().iterations(), run.steps().size(), "every iteration is reported once");
-        assertTrue(run.steps().size() >= 5, "too few steps to say anything: " + run.result());
+        assertTrue(run.steps().size() >= minSteps, "too few steps to say anything: " + run.result());
         List<String> violations = new ArrayList<>();
         for (Step s : run.steps()) {
             if (!(s.gs0() < 0)) {
@@ -148,6 +152,21 @@ class LbfgsLineSearchTest {
         }
     }
 
+    @Test
+    void aFirstStepLandingHighOnAFlatRimIsNotAccepted() {
+        // f = 1 − exp(−10‖x‖²) from (0.1, 0.05): the first trial step (length 1) lands where f ≈ 1 and f' ≈ 0, which
+        // satisfies the curvature condition; only sufficient decrease refuses it
+        Run run = minimize((x, g) -> {
+            double e = Math.exp(-10 * (x[0] * x[0] + x[1] * x[1]));
+            g[0] = 20 * x[0] * e;
+            g[1] = 20 * x[1] * e;
+            return 1 - e;
+        }, new float[] {0.1f, 0.05f}, 100, 1e-6);
+        assertStrongWolfeOnEveryStep(run, 2);
+        assertEquals(0, run.x()[0], 1e-6);
+        assertEquals(0, run.x()[1], 1e-6);
+    }
+
     // ---- the cubic interpolation of the zoom phase ----
 
     /** φ(t) = c3·t³ + c2·t² + c1·t and φ'(t), as {value, derivative}. */
@@ -196,6 +215,12 @@ class LbfgsLineSearchTest {
         // just inside the middle 80%: kept
         assertEquals(0.11, interpolate(0, 1, -0.22, 0, 1), 1e-12);
         assertEquals(0.89, interpolate(0, 1, -1.78, 0, 1), 1e-12);
+        // on [2, 5] (width 3) the kept part is [2.3, 4.7]: (t − 2.4)² and (t − 4.6)² keep their minimizers, (t − 2.2)²
+        // and (t − 4.8)² are bisected, whichever end comes first
+        assertEquals(2.4, interpolate(0, 1, -4.8, 2, 5), 1e-12);
+        assertEquals(4.6, interpolate(0, 1, -9.2, 5, 2), 1e-12);
+        assertEquals(3.5, interpolate(0, 1, -4.4, 2, 5), 0.0);
+        assertEquals(3.5, interpolate(0, 1, -9.6, 5, 2), 0.0);
         // no critical point at all (φ' = 3t² + 1 > 0): bisect
         assertEquals(1.5, interpolate(1, 0, 1, 1, 2), 0.0);
         // the far end overflowed: bisect

@@ -5,6 +5,8 @@ import io.logitnet.cpu.CpuBackend;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +36,18 @@ class LbfgsStoppingTest {
     }
 
     /** Every point the objective was evaluated at, every listener call, and the result. */
+    /** Every point the objective was evaluated at, every listener call (and how many evaluations preceded it). */
     private record Run(Lbfgs.Result result, List<float[]> evaluated, List<Integer> iterations, List<Double> values,
-                       float[] x) {
+                       List<Integer> marks, float[] x) {
+        /** The accepted point after iteration k (0: the start): the last one evaluated before the listener call. */
+        float[] accepted(int k) {
+            return k == 0 ? evaluated.get(0) : evaluated.get(marks.get(k - 1) - 1);
+        }
+
+        /** The first point tried in iteration k + 1. */
+        float[] firstTrialAfter(int k) {
+            return evaluated.get(k == 0 ? 1 : marks.get(k - 1));
+        }
     }
 
     /** f(x) from float32 x, writing ∇f (double, stored as float32) into g. */
@@ -44,6 +56,7 @@ class LbfgsStoppingTest {
         List<float[]> evaluated = new ArrayList<>();
         List<Integer> iterations = new ArrayList<>();
         List<Double> values = new ArrayList<>();
+        List<Integer> marks = new ArrayList<>();
         try (Tensor x = cpu.upload(start, 1, n); Tensor g = cpu.allocate(1, n)) {
             Lbfgs.Result r = lbfgs.minimize(List.of(x), List.of(g), () -> {
                 float[] xf = x.toArray();
@@ -63,8 +76,9 @@ class LbfgsStoppingTest {
             }, (k, value, gradientNorm) -> {
                 iterations.add(k);
                 values.add(value);
+                marks.add(evaluated.size());
             });
-            return new Run(r, evaluated, iterations, values, x.toArray());
+            return new Run(r, evaluated, iterations, values, marks, x.toArray());
         }
     }
 
@@ -192,6 +206,114 @@ class LbfgsStoppingTest {
         for (float v : run.x()) {
             assertEquals(1.0 / 3, v, 1e-3);
         }
+    }
+
+    @Test
+    void onAFunctionWithoutMinimumTheLongestDecreasingTrialIsKept() {
+        // f = −x: every trial 1, 2, 4, ..., 2^29 decreases f and none meets the curvature condition (f' is constant);
+        // after 30 trials the search settles for the last (longest) one
+        Run run = minimize(new Lbfgs(5, 1, 0), new float[] {0f}, (x, g) -> {
+            g[0] = -1;
+            return -x[0];
+        });
+        assertEquals(1, run.result().iterations());
+        assertEquals(0x1p29f, run.x()[0]);
+        assertEquals(-0x1p29, run.result().value());
+        assertEquals(1 + 30 + 1, run.result().evaluations());
+        assertReportedOnce(run);
+    }
+
+    @Test
+    void theNoiseSlackLetsALargeFloat32ObjectiveReachTheGradientTolerance() {
+        // 1000 + a bowl, rounded to float32: changes below ulp(1000) = 6e-5 are invisible in f, but the exact gradient
+        // still guides the search to ‖∇f‖ ≤ 1e-6 because sufficient decrease allows 1e-7·|f| of noise
+        Run run = minimize(new Lbfgs(5, 200, 1e-6), new float[] {3f, -2f, 0.5f}, (x, g) -> {
+            double bowl = float32Bowl(x, g);
+            return (float) (1000 + bowl);
+        });
+        assertTrue(run.result().converged(), run.result().toString());
+        for (float v : run.x()) {
+            assertEquals(1.0 / 3, v, 1e-6);
+        }
+    }
+
+    /** −H·g by the two-loop recursion over the pairs (s, y), oldest first, in double. */
+    private static double[] lbfgsDirection(List<double[]> s, List<double[]> y, double[] g) {
+        int m = s.size();
+        double[] q = g.clone();
+        double[] a = new double[m];
+        double[] rho = new double[m];
+        for (int j = m - 1; j >= 0; j--) {
+            rho[j] = 1 / dot(y.get(j), s.get(j));
+            a[j] = rho[j] * dot(s.get(j), q);
+            axpy(-a[j], y.get(j), q);
+        }
+        double gamma = dot(s.get(m - 1), y.get(m - 1)) / dot(y.get(m - 1), y.get(m - 1));
+        for (int i = 0; i < q.length; i++) {
+            q[i] *= gamma;
+        }
+        for (int j = 0; j < m; j++) {
+            double b = rho[j] * dot(y.get(j), q);
+            axpy(a[j] - b, s.get(j), q);
+        }
+        for (int i = 0; i < q.length; i++) {
+            q[i] = -q[i];
+        }
+        return q;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    private static void axpy(double alpha, double[] x, double[] y) {
+        for (int i = 0; i < x.length; i++) {
+            y[i] += alpha * x[i];
+        }
+    }
+
+    private static double[] gradientAt(float[] x) {
+        double[] g = new double[2];
+        rosenbrock(new double[] {x[0], x[1]}, g);
+        return new double[] {(float) g[0], (float) g[1]}; // what the optimizer sees
+    }
+
+    @ParameterizedTest(name = "history {0}")
+    @ValueSource(ints = {1, 3, 10})
+    void everyQuasiNewtonTrialStepIsTheTwoLoopRecursionOverTheLastPairs(int history) {
+        // the first trial of iteration k + 1 is x_k + d_k with d_k = −H_k·g_k from the last `history` pairs
+        // s_j = x_{j+1} − x_j, y_j = g_{j+1} − g_j and H_0 = (s·y / y·y)·I (Nocedal & Wright, algorithm 7.4)
+        Run run = minimize(new Lbfgs(history, 200, 1e-5), new float[] {-1.2f, 1f}, LbfgsStoppingTest::rosenbrock);
+        assertTrue(run.result().value() < 1e-8, run.result().toString());
+        int checked = 0;
+        for (int k = 1; k < run.result().iterations(); k++) {
+            List<double[]> s = new ArrayList<>();
+            List<double[]> y = new ArrayList<>();
+            for (int j = Math.max(0, k - history); j < k; j++) {
+                float[] a = run.accepted(j);
+                float[] b = run.accepted(j + 1);
+                double[] ga = gradientAt(a);
+                double[] gb = gradientAt(b);
+                s.add(new double[] {(float) (b[0] - a[0]), (float) (b[1] - a[1])});
+                y.add(new double[] {(float) (gb[0] - ga[0]), (float) (gb[1] - ga[1])});
+            }
+            float[] xk = run.accepted(k);
+            double[] d = lbfgsDirection(s, y, gradientAt(xk));
+            double length = Math.hypot(d[0], d[1]);
+            if (length < 1e-3) {
+                break; // near the optimum float32 rounding of the pairs dominates
+            }
+            float[] trial = run.firstTrialAfter(k);
+            double error = Math.hypot(trial[0] - (xk[0] + d[0]), trial[1] - (xk[1] + d[1]));
+            assertTrue(error <= 1e-4 * length + 1e-6, "iteration " + (k + 1) + ": tried " + trial[0] + ", " + trial[1]
+                    + " instead of " + (xk[0] + d[0]) + ", " + (xk[1] + d[1]));
+            checked++;
+        }
+        assertTrue(checked >= 10, "only " + checked + " steps checked");
     }
 
     @Test

@@ -168,6 +168,8 @@ class OptimizerTest {
                 }
                 second.importState(b.p, state, first.steps());
                 assertEquals(2, second.steps());
+                // importing into an optimizer that has state replaces it
+                first.importState(a.p, state, first.steps());
                 first.step(a.p, a.g);
                 second.step(b.p, b.g);
                 for (int i = 0; i < 2; i++) {

@@ -9,8 +9,10 @@ import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import io.logitnet.cpu.CpuBackend;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -23,6 +25,7 @@ public final class TrackingBackend implements Backend {
     private final Set<Tracked> open = Collections.newSetFromMap(new IdentityHashMap<>());
     private int allocations;
     private int allocationsLeft = Integer.MAX_VALUE;
+    private final List<Integer> closed = new ArrayList<>();
 
     /** Tensors allocated and not yet closed. */
     public synchronized int openTensors() {
@@ -32,6 +35,11 @@ public final class TrackingBackend implements Backend {
     /** Tensors allocated so far. */
     public synchronized int allocations() {
         return allocations;
+    }
+
+    /** The allocation numbers (0, 1, ... in order of allocation) of the tensors closed so far, in order of closing. */
+    public synchronized List<Integer> closeOrder() {
+        return List.copyOf(closed);
     }
 
     /**
@@ -44,10 +52,12 @@ public final class TrackingBackend implements Backend {
 
     private final class Tracked extends AbstractTensor {
         private final Tensor inner;
+        private final int number;
 
-        Tracked(Tensor inner) {
+        Tracked(Tensor inner, int number) {
             super(TrackingBackend.this, inner.rows(), inner.cols());
             this.inner = inner;
+            this.number = number;
         }
 
         @Override
@@ -59,7 +69,9 @@ public final class TrackingBackend implements Backend {
         public void close() {
             inner.close();
             synchronized (TrackingBackend.this) {
-                open.remove(this);
+                if (open.remove(this)) {
+                    closed.add(number);
+                }
             }
         }
     }
@@ -108,9 +120,8 @@ public final class TrackingBackend implements Backend {
         if (allocationsLeft != Integer.MAX_VALUE) {
             allocationsLeft--;
         }
-        Tracked t = new Tracked(cpu.allocate(rows, cols));
+        Tracked t = new Tracked(cpu.allocate(rows, cols), allocations++);
         open.add(t);
-        allocations++;
         return t;
     }
 

@@ -80,6 +80,27 @@ class TensorReleaseTest {
         }
     }
 
+    private static void assertLastAllocatedFirstClosed(List<Integer> order) {
+        for (int i = 1; i < order.size(); i++) {
+            assertTrue(order.get(i) < order.get(i - 1), "closed in the order " + order);
+        }
+    }
+
+    @Test
+    void aNetworksTensorsAreReleasedInReverseOrderOfAllocation() {
+        try (TrackingBackend b = new TrackingBackend()) {
+            Network.create(b, MLP, Init.AUTO, 1, false).close();
+            assertEquals(PARAMETER_TENSORS, b.closeOrder().size());
+            assertLastAllocatedFirstClosed(b.closeOrder());
+        }
+        try (TrackingBackend b = new TrackingBackend()) {
+            b.failAfter(PARAMETER_TENSORS - 2); // the third layer's gradients cannot be allocated
+            assertThrows(DeviceOutOfMemoryException.class, () -> Network.create(b, MLP, Init.AUTO, 1, false));
+            assertEquals(PARAMETER_TENSORS - 2, b.closeOrder().size());
+            assertLastAllocatedFirstClosed(b.closeOrder());
+        }
+    }
+
     @Test
     void aNetworkThatCannotBeBuiltLeavesNothingAllocated() {
         try (TrackingBackend b = new TrackingBackend()) {
@@ -140,8 +161,10 @@ class TensorReleaseTest {
                 b.upload(new float[] {2 * v[0], 2 * v[1]}, 0, g);
                 return v[0] * v[0] + v[1] * v[1];
             };
+            int before = b.allocations();
             assertTrue(new Lbfgs(3, 50, 1e-4).minimize(List.of(x), List.of(g), bowl, null).converged());
             assertEquals(2, b.openTensors());
+            assertEquals(3 + 2 * 3, b.allocations() - before, "d, x0, g0 and 3 pairs (s, y) per parameter");
             for (int n = 0; n < 9; n++) {
                 b.failAfter(n);
                 assertThrows(DeviceOutOfMemoryException.class,
@@ -180,6 +203,23 @@ class TensorReleaseTest {
             Network net = Network.create(b, glm, Init.ZEROS, 1, false);
             new Trainer(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()).withMaxIterations(5), null)
                     .fit(net, data(20_000));
+            net.close();
+            assertEquals(0, b.openTensors());
+        }
+    }
+
+    @Test
+    void fullBatchTrainingThatFailsReleasesItsChunks() {
+        // squared error of targets 1e30 overflows float32: L-BFGS refuses to start and the Trainer throws
+        Architecture linear = new Architecture(List.of(3, 1), List.of(), Loss.SQUARED_ERROR);
+        Dataset d = data(40);
+        float[] y = new float[40];
+        java.util.Arrays.fill(y, 1e30f);
+        Dataset huge = new Dataset(d.x(), 40, 3, y, 1, null);
+        try (TrackingBackend b = new TrackingBackend()) {
+            Network net = Network.create(b, linear, Init.ZEROS, 1, false);
+            assertThrows(io.logitnet.LogitNetException.class, () -> new Trainer(TrainConfig.defaults()
+                    .withOptimizer(OptimizerSpec.lbfgs()), null).fit(net, huge));
             net.close();
             assertEquals(0, b.openTensors());
         }

@@ -135,8 +135,9 @@ class TrainerBehaviourTest {
         assertArrayEquals(d.subset(new int[] {perm[0]}).x(), parts[0].x());
         assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(TrainConfig.defaults().withValidationSplit(0.04), null).split(d));
-        assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException all = assertThrows(IllegalArgumentException.class,
                 () -> new Trainer(TrainConfig.defaults().withValidationSplit(0.95), null).split(d));
+        assertTrue(all.getMessage().startsWith("validation split 0.95 of 10 rows"), all.getMessage());
         Dataset[] none = new Trainer(TrainConfig.defaults(), null).split(d);
         assertSame(d, none[0]);
         assertEquals(null, none[1]);
@@ -170,6 +171,60 @@ class TrainerBehaviourTest {
         h = fit(noPatience, TestData.circles(80, 0.1, 4), null);
         assertEquals(6, h.epochs().size(), h.stopReason());
         assertEquals(6, h.bestEpoch());
+    }
+
+    @Test
+    void rowsWithSeveralTargetsKeepTheirTargetsTogether() {
+        // targets (t, 2t): from zero weights every quantity of output 2 is exactly twice that of output 1 (doubling
+        // is exact in float), so the trained weights keep that ratio bit for bit if each row's targets stay paired
+        Dataset circles = TestData.circles(45, 0.1, 9);
+        float[] y = new float[90];
+        for (int i = 0; i < 45; i++) {
+            y[2 * i] = circles.x()[2 * i] + 0.5f;
+            y[2 * i + 1] = 2 * y[2 * i];
+        }
+        Dataset d = new Dataset(circles.x(), 45, 2, y, 2, null);
+        Architecture twoOutputs = new Architecture(List.of(2, 2), List.of(), Loss.SQUARED_ERROR);
+        TrainConfig c = TrainConfig.defaults().withEpochs(3).withBatchSize(4).withValidationSplit(0.2)
+                .withPatience(0).withOptimizer(OptimizerSpec.sgd(0.05f, 0f));
+        try (Network net = Network.create(cpu, twoOutputs, Init.ZEROS, 1, false)) {
+            History h = new Trainer(c, null).fit(net, d);
+            float[] w = net.weight(0);
+            float[] b = net.bias(0);
+            assertEquals(2 * w[0], w[2]);
+            assertEquals(2 * w[1], w[3]);
+            assertEquals(2 * b[0], b[1]);
+            assertTrue(w[0] != 0f, "trained");
+            // the validation loss and mean squared error over both outputs, in double
+            Dataset val = new Trainer(c, null).split(d)[1];
+            double loss = 0;
+            double squares = 0;
+            for (int i = 0; i < val.rows(); i++) {
+                for (int o = 0; o < 2; o++) {
+                    double z = b[o] + (double) w[o * 2] * val.x()[i * 2] + (double) w[o * 2 + 1] * val.x()[i * 2 + 1];
+                    double r = z - val.y()[i * 2 + o];
+                    loss += 0.5 * r * r;
+                    squares += r * r;
+                }
+            }
+            EpochResult last = h.last();
+            assertEquals(loss / val.rows(), last.validationLoss(), 1e-5 * loss / val.rows());
+            assertEquals(squares / (2 * val.rows()), last.metrics().get("mse"), 1e-5 * squares / (2 * val.rows()));
+        }
+    }
+
+    @Test
+    void fullBatchTrainingOnExactlyOneChunkOfRows() {
+        Dataset d = logisticData(16_384, 8);
+        try (Network net = Network.create(cpu, LOGISTIC, Init.ZEROS, 1, false)) {
+            History h = new Trainer(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()).withTolerance(1e-5),
+                    null).fit(net, d);
+            assertTrue(h.converged(), h.stopReason());
+            double[] g = new double[4];
+            double[] at = logistic(d, net.weight(0), net.bias(0)[0], g);
+            assertEquals(at[1], h.last().metrics().get("accuracy"), 0.0);
+            assertEquals(at[0], h.last().trainObjective(), 1e-6 * at[0]);
+        }
     }
 
     @Test
