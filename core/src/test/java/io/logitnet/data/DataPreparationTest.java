@@ -44,6 +44,8 @@ class DataPreparationTest {
                 () -> Dataset.of(new float[][] {{1f}, {2f}, {3f}}, new float[] {0f, 1f, Float.POSITIVE_INFINITY}));
         assertEquals(3, target.line());
         assertThrows(InvalidDataException.class, () -> Dataset.of(new float[][] {{1f}}, new float[2]));
+        assertThrows(IllegalArgumentException.class, () -> new Dataset(new float[0], 0, 2, new float[0], 1, null));
+        assertThrows(IllegalArgumentException.class, () -> new Dataset(new float[0], 2, 0, new float[2], 1, null));
         Dataset d = Dataset.of(new float[][] {{1f, 10f}, {2f, 20f}, {3f, 30f}, {4f, 40f}}, new int[] {0, 1, 2, 3});
         Dataset s = d.shuffled(5);
         int[] perm = Dataset.permutation(4, new java.util.Random(5));

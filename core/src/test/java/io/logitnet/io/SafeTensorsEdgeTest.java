@@ -76,6 +76,14 @@ class SafeTensorsEdgeTest {
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, one, Map.of("\udc00", "v")));
         assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f,
                 Map.of("\ud800w", TensorData.of(new float[] {1f}, 1)), Map.of()));
+        java.util.HashMap<String, TensorData> nullTensor = new java.util.HashMap<>();
+        nullTensor.put("w", null);
+        assertTrue(assertThrows(NullPointerException.class, () -> SafeTensors.write(f, nullTensor, Map.of()))
+                .getMessage().contains("'w'"));
+        java.util.HashMap<String, String> nullValue = new java.util.HashMap<>();
+        nullValue.put("seed", null);
+        assertTrue(assertThrows(NullPointerException.class, () -> SafeTensors.write(f, one, nullValue))
+                .getMessage().contains("'seed'"));
         assertTrue(Files.notExists(f));
         // JSON escapes can spell them in a file written elsewhere: in a metadata value (Jackson itself refuses them
         // in names, as invalid JSON)

@@ -13,6 +13,8 @@ import io.logitnet.train.TrainingListener;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -122,10 +124,11 @@ class ModelApiTest {
         assertEquals("  s_2 = 0.2500 + 0.000·a − 1.000·b + 1.000·c", lines[3]);
     }
 
-    @Test
-    void predictionsOfManyRowsRunInBatchesAndEachRowGetsItsOwnPrediction() {
+    @ParameterizedTest(name = "{0} rows")
+    @ValueSource(ints = {8192, 5000}) // two full batches of 4096; one and a partial one
+    void predictionsOfManyRowsRunInBatchesAndEachRowGetsItsOwnPrediction(int rows) {
         Random r = new Random(3);
-        float[][] x = new float[8192][3]; // two full batches of 4096
+        float[][] x = new float[rows][3];
         for (float[] row : x) {
             for (int j = 0; j < 3; j++) {
                 row[j] = (float) r.nextGaussian();
@@ -290,6 +293,10 @@ class ModelApiTest {
         }
         assertTrue(correct >= 85, correct + " of 90");
         assertEquals(5, mlp.trainConfig().seed());
+        SoftmaxRegression configured = new SoftmaxRegression().config(io.logitnet.train.TrainConfig.defaults()
+                .withEpochs(3)).validationSplit(0.25);
+        assertEquals(3, configured.trainConfig().epochs());
+        assertEquals(0.25, configured.trainConfig().validationSplit());
     }
 
     @Test
@@ -334,11 +341,12 @@ class ModelApiTest {
             SoftmaxRegression soft = new SoftmaxRegression().backend(b).maxIterations(3);
             assertSame(soft.fit(x, new int[] {0, 1, 2, 2, 1, 0}), soft.history());
             Mlp mlp = Mlp.classifier(3).backend(b).epochs(2);
-            mlp.fit(x, new int[] {0, 1, 1, 0, 1, 0});
+            assertSame(mlp.fit(x, new int[] {0, 1, 1, 0, 1, 0}), mlp.history());
             int afterFits = b.allocations();
             assertTrue(afterFits > 0, "the fits ran on the given backend");
+            float[][] features = mlp.hiddenFeatures(0, x);
             int beforeHead = b.allocations();
-            ((LogisticRegression) mlp.outputLayer()).predict(mlp.hiddenFeatures(0, x));
+            ((LogisticRegression) mlp.outputLayer()).predict(features);
             assertTrue(b.allocations() > beforeHead + 1, "the output layer runs on the MLP's backend too");
             lr.predict(x);
             assertTrue(b.allocations() > afterFits, "predictions too, the output layer's included");

@@ -31,14 +31,14 @@ class MetricsTest {
             0f, 0f, 3f,       // 2
             4f, 1f, 4f,       // tie: 0
         };
-        float[] labels = {1, 0, 1, 2};
-        assertEquals(0.5, Metrics.softmaxAccuracy(scores, labels, 4, 3), 0.0);
+        float[] labels = {1, 0, 2, 2};
+        assertEquals(0.75, Metrics.softmaxAccuracy(scores, labels, 4, 3), 0.0);
         assertEquals(1, Metrics.argmax(scores, 0, 3));
         assertEquals(0, Metrics.argmax(scores, 3, 3));
         assertEquals(2, Metrics.argmax(scores, 6, 3));
         assertEquals(0, Metrics.argmax(scores, 9, 3));
         Map<String, Double> m = Metrics.compute(Loss.SOFTMAX_CROSS_ENTROPY, scores, labels, 4, 3, 1.25);
-        assertEquals(0.5, m.get("accuracy"), 0.0);
+        assertEquals(0.75, m.get("accuracy"), 0.0);
         assertEquals(1.25, m.get("log_loss"), 0.0);
     }
 

@@ -228,13 +228,98 @@ class TrainerBehaviourTest {
     }
 
     @Test
-    void featuresOfTheWrongWidthAreRejectedWithBothShapes() {
-        Dataset d = new Dataset(new float[9], 3, 3, new float[3], 1, null);
+    void featuresOfTheWrongWidthAreRejectedWithBothShapesOfTheWholeDataSet() {
+        Dataset d = new Dataset(new float[15], 5, 3, new float[5], 1, null);
         try (Network net = Network.create(cpu, NET, Init.AUTO, 1, false)) {
-            ShapeMismatchException e = assertThrows(ShapeMismatchException.class,
-                    () -> new Trainer(TrainConfig.defaults(), null).fit(net, d));
-            assertArrayEquals(new int[] {3, 2}, e.expected());
-            assertArrayEquals(new int[] {3, 3}, e.actual());
+            Trainer t = new Trainer(TrainConfig.defaults().withBatchSize(2), null);
+            assertEquals(2, t.config().batchSize());
+            ShapeMismatchException e = assertThrows(ShapeMismatchException.class, () -> t.fit(net, d));
+            assertArrayEquals(new int[] {5, 2}, e.expected());
+            assertArrayEquals(new int[] {5, 3}, e.actual());
+        }
+    }
+
+    @Test
+    void configurationsAtTheEdgesOfTheirRanges() {
+        TrainConfig d = TrainConfig.defaults();
+        assertEquals(1, d.withEpochs(1).epochs());
+        assertEquals(1, d.withMaxIterations(1).maxIterations());
+        assertEquals(0, d.withBatchSize(0).batchSize());
+        assertEquals(0, d.withPatience(0).patience());
+        assertEquals(0.0, d.withTolerance(0).tolerance());
+        assertEquals(0f, d.withL2(0f).l2());
+        assertEquals(0.999, d.withValidationSplit(0.999).validationSplit());
+        assertThrows(IllegalArgumentException.class, () -> d.withEpochs(0));
+        assertThrows(IllegalArgumentException.class, () -> d.withMaxIterations(0));
+        assertThrows(IllegalArgumentException.class, () -> d.withBatchSize(-1));
+        assertThrows(IllegalArgumentException.class, () -> d.withPatience(-1));
+        assertThrows(IllegalArgumentException.class, () -> d.withTolerance(-1e-9));
+        assertThrows(IllegalArgumentException.class, () -> d.withL2(-1f));
+        assertThrows(IllegalArgumentException.class, () -> d.withL2(Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> d.withL2(Float.POSITIVE_INFINITY));
+        assertThrows(IllegalArgumentException.class, () -> d.withValidationSplit(1));
+        assertThrows(IllegalArgumentException.class, () -> d.withValidationSplit(-0.1));
+        assertThrows(IllegalArgumentException.class, () -> d.withSchedule(null));
+        assertEquals(TrainConfig.Schedule.COSINE, d.withSchedule(TrainConfig.Schedule.COSINE).schedule());
+        assertEquals(false, d.withRestoreBest(false).restoreBest());
+        assertEquals(7, d.withBatchSize(7).effectiveBatchSize(100));
+        assertEquals(5, d.withBatchSize(7).effectiveBatchSize(5));
+        assertEquals(200, d.effectiveBatchSize(1000));
+        assertEquals(30, d.effectiveBatchSize(30));
+    }
+
+    @Test
+    void optimizerSpecsCreateWhatTheyDescribe() {
+        assertEquals("adamw(lr=0.01, weight_decay=0.1)", OptimizerSpec.adamW(0.01f, 0.1f).describe());
+        assertEquals("adam(lr=0.01, weight_decay=0.0)", OptimizerSpec.adam(0.01f).describe());
+        assertEquals("sgd(lr=0.1, momentum=0.9, nesterov)", OptimizerSpec.sgd(0.1f, 0.9f).withNesterov(true)
+                .describe());
+        assertEquals("sgd(lr=0.5, momentum=0.0)", OptimizerSpec.sgd(0.1f, 0f).withLearningRate(0.5f).describe());
+        assertEquals("lbfgs(history=10)", OptimizerSpec.lbfgs().describe());
+        assertEquals(OptimizerSpec.Kind.LBFGS, OptimizerSpec.Kind.parse(" LBFGS "));
+        assertEquals(OptimizerSpec.Kind.SGD, OptimizerSpec.Kind.parse("sgd"));
+        assertThrows(IllegalArgumentException.class, () -> OptimizerSpec.Kind.parse("rmsprop"));
+        assertTrue(OptimizerSpec.lbfgs().fullBatch());
+        assertEquals(false, OptimizerSpec.adam(0.1f).fullBatch());
+        assertThrows(IllegalStateException.class, () -> OptimizerSpec.lbfgs().create());
+        try (io.logitnet.optim.Optimizer sgd = OptimizerSpec.sgd(0.1f, 0.9f).withNesterov(true).create();
+             io.logitnet.optim.Optimizer adamw = OptimizerSpec.adamW(0.01f, 0.1f).create()) {
+            assertEquals("sgd(lr=0.1, momentum=0.9, nesterov)", sgd.describe());
+            assertTrue(adamw.describe().startsWith("adamw(lr=0.01,"), adamw.describe());
+            assertTrue(adamw.describe().endsWith("weight_decay=0.1)"), adamw.describe());
+        }
+    }
+
+    @Test
+    void fullBatchTrainingOfSeveralOutputsOverSeveralChunksReportsEachOutputsError() {
+        // 20,000 rows, targets (a + b, a − 2b): two chunks, two outputs, evaluated in chunks as well
+        Random r = new Random(12);
+        int n = 20_000;
+        float[] x = new float[n * 2];
+        float[] y = new float[n * 2];
+        for (int i = 0; i < n; i++) {
+            x[2 * i] = (float) r.nextGaussian();
+            x[2 * i + 1] = (float) r.nextGaussian();
+            y[2 * i] = (float) (x[2 * i] + x[2 * i + 1] + 0.1 * r.nextGaussian());
+            y[2 * i + 1] = (float) (x[2 * i] - 2 * x[2 * i + 1] + 0.1 * r.nextGaussian());
+        }
+        Dataset d = new Dataset(x, n, 2, y, 2, null);
+        Architecture linear = new Architecture(List.of(2, 2), List.of(), Loss.SQUARED_ERROR);
+        try (Network net = Network.create(cpu, linear, Init.ZEROS, 1, false)) {
+            History h = new Trainer(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()), null).fit(net, d);
+            assertTrue(h.converged(), h.stopReason());
+            float[] w = net.weight(0);
+            float[] b = net.bias(0);
+            double squares = 0;
+            for (int i = 0; i < n; i++) {
+                for (int o = 0; o < 2; o++) {
+                    double z = b[o] + (double) w[2 * o] * x[2 * i] + (double) w[2 * o + 1] * x[2 * i + 1];
+                    squares += (z - y[2 * i + o]) * (z - y[2 * i + o]);
+                }
+            }
+            assertEquals(squares / (2 * n), h.last().metrics().get("mse"), 1e-5 * squares / (2 * n));
+            assertEquals(1.0, w[0], 0.01);
+            assertEquals(-2.0, w[3], 0.01);
         }
     }
 
