@@ -477,8 +477,19 @@ class ModelApiTest {
     }
 
     @Test
-    void theDefaultBackendIsChosenOnceAndIsTheCpuHere() {
-        assertSame(DefaultBackend.get(), DefaultBackend.get());
-        assertEquals("cpu", DefaultBackend.get().name());
+    void aModelWithoutABackendOpensAutoOnTheCallingThreadSoAnyThreadCanUseIt() throws Exception {
+        float[][] x = {{0f}, {1f}, {2f}, {3f}, {0.5f}, {2.5f}};
+        int[] y = {0, 0, 1, 1, 1, 0};
+        LogisticRegression m = new LogisticRegression();
+        Thread fit = new Thread(() -> m.fit(x, y));
+        fit.start();
+        fit.join();
+        assertTrue(m.isFitted());
+        float[][][] p = new float[1][][];
+        Thread predict = new Thread(() -> p[0] = m.predictProba(x));
+        predict.start();
+        predict.join();
+        assertEquals(x.length, p[0].length);
+        assertEquals(1f, p[0][0][0] + p[0][0][1], 1e-6f);
     }
 }

@@ -93,6 +93,11 @@ public final class TrackingBackend implements Backend {
     }
 
     @Override
+    public String instanceName() {
+        return "tracking(" + cpu.instanceName() + ")";
+    }
+
+    @Override
     public String deviceName() {
         return "tracking " + cpu.deviceName();
     }
