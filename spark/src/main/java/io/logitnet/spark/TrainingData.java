@@ -20,8 +20,8 @@ import java.util.SplittableRandom;
 
 /**
  * A fit's training rows: the label and features columns packed into float {@link Block}s once per fit, persisted
- * with the input's storage level (memory and disk if the input is not persisted, as Spark MLlib does), and summarized
- * in one distributed pass that also materializes them. {@link #close} unpersists the blocks.
+ * at storage level memory-and-disk (as Spark MLlib persists its training instances), and summarized in one
+ * distributed pass that also materializes them. {@link #close} unpersists the blocks.
  */
 final class TrainingData implements AutoCloseable {
     /** Rows per block for full-batch L-BFGS: few, large device calls (the core trainer's chunk size). */
@@ -77,13 +77,11 @@ final class TrainingData implements AutoCloseable {
     static TrainingData pack(Dataset<?> dataset, String featuresCol, String labelCol, Targets targets,
                              double sampleFraction, long seed) {
         List<String> names = featureNames(dataset, featuresCol);
-        StorageLevel level = dataset.storageLevel().equals(StorageLevel.NONE()) ? StorageLevel.MEMORY_AND_DISK()
-                : dataset.storageLevel();
         JavaRDD<Row> rows = dataset.select(functions.col(labelCol).cast("double"), functions.col(featuresCol))
                 .toJavaRDD();
         JavaRDD<Block> blocks = rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) -> packPartition(p, it,
                 featuresCol, labelCol, targets, sampleFraction, seed), true);
-        blocks.persist(level);
+        blocks.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             JavaRDD<DataSummary> parts = blocks.mapPartitions(it -> {
                 DataSummary s = DataSummary.empty(featuresCol);

@@ -19,7 +19,8 @@ import java.util.Locale;
  * with the module's test class path, e.g.
  *
  * <pre>{@code
- * java <add-opens as in the pom> -cp <test class path> io.logitnet.spark.MlpComparisonBench [rows] [hidden] [iterations] [repeats]
+ * java <add-opens as in the pom> -cp <test class path> io.logitnet.spark.MlpComparisonBench \
+ *     [rows] [hidden] [iterations] [repeats] [backend]
  * }</pre>
  *
  * and it prints one line per run and a Markdown table of medians.
@@ -38,7 +39,8 @@ public final class MlpComparisonBench {
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
         int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 64;
         int iterations = args.length > 2 ? Integer.parseInt(args[2]) : 30;
-        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        String backend = args.length > 4 ? args[4] : "cpu";
         int partitions = SparkTests.spark().sparkContext().defaultParallelism();
         Dataset digits = Mnist.normalize(Mnist.sample());
         org.apache.spark.sql.Dataset<Row> train = SparkTests.frame(digits.range(0, rows), partitions);
@@ -48,10 +50,13 @@ public final class MlpComparisonBench {
         MulticlassClassificationEvaluator accuracy = new MulticlassClassificationEvaluator()
                 .setMetricName("accuracy");
 
-        // warm-up: JIT, the executor's backend, Spark's first jobs
-        mllib(train, hidden, 3).transform(test).count();
-        logitnet(train, hidden, 3).transform(test).count();
+        // warm-up, a whole fit each: JIT, the executor's backend, Spark's first jobs
+        for (int w = 0; w < 2; w++) {
+            mllib(train, hidden, iterations).transform(test).count();
+            logitnet(train, hidden, iterations, backend).transform(test).count();
+        }
 
+        String logitNetName = "LogitNetClassifier (" + backend + ")";
         List<Run> runs = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
@@ -61,9 +66,9 @@ public final class MlpComparisonBench {
                     accuracy.evaluate(m.transform(test)))));
 
             t0 = System.nanoTime();
-            LogitNetClassificationModel l = logitnet(train, hidden, iterations);
+            LogitNetClassificationModel l = logitnet(train, hidden, iterations, backend);
             s = (System.nanoTime() - t0) / 1e9;
-            runs.add(report(new Run("LogitNetClassifier (cpu)", s, l.history().epochs().size(),
+            runs.add(report(new Run(logitNetName, s, l.history().epochs().size(),
                     accuracy.evaluate(l.transform(test)))));
         }
         System.out.printf(Locale.ROOT, "%n%d training rows, 784-%d-10 sigmoid, L-BFGS up to %d iterations, %d "
@@ -71,7 +76,7 @@ public final class MlpComparisonBench {
                 SparkTests.spark().sparkContext().master(), repeats);
         System.out.println("| system | seconds per fit | iterations | ms per iteration | test accuracy |");
         System.out.println("| --- | ---: | ---: | ---: | ---: |");
-        for (String system : List.of("MultilayerPerceptronClassifier", "LogitNetClassifier (cpu)")) {
+        for (String system : List.of("MultilayerPerceptronClassifier", logitNetName)) {
             List<Run> mine = runs.stream().filter(x -> x.system().equals(system)).toList();
             System.out.printf(Locale.ROOT, "| %s | %.2f | %d | %.1f | %.4f |%n", system,
                     median(mine.stream().mapToDouble(Run::seconds).toArray()), mine.get(0).iterations(),
@@ -87,9 +92,9 @@ public final class MlpComparisonBench {
     }
 
     private static LogitNetClassificationModel logitnet(org.apache.spark.sql.Dataset<Row> train, int hidden,
-                                                        int iterations) {
+                                                        int iterations, String backend) {
         return new LogitNetClassifier().setHiddenLayers(hidden).setActivation("sigmoid").setMaxIter(iterations)
-                .setTol(0).setStandardization(false).setSeed(1).setBackend("cpu").fit(train);
+                .setTol(0).setStandardization(false).setSeed(1).setBackend(backend).fit(train);
     }
 
     private static Run report(Run r) {
