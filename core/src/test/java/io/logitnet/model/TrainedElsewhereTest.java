@@ -104,6 +104,20 @@ class TrainedElsewhereTest {
         assertThrows(IllegalArgumentException.class, () -> Mlp.classifier(3).architectureFor(2, 1));
     }
 
+    /** A cluster sends the architecture to the machines that compute gradients: it survives Java serialization. */
+    @Test
+    void architectureIsSerializable() throws Exception {
+        Architecture a = Mlp.classifier(4, 3).activations(Activation.TANH, Activation.RELU).architectureFor(5, 3);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(a);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(a, in.readObject());
+        }
+    }
+
     private static NetworkModel<?> fitted(NetworkModel<?> m, Dataset d) {
         m.backend(cpu).fit(d);
         return m;

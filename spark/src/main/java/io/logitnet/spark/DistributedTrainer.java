@@ -17,6 +17,7 @@ import io.logitnet.train.TrainingDivergedException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /**
  * Synchronous data-parallel training on Spark's own machinery, with the core's optimizers on the driver: every
@@ -46,6 +48,29 @@ final class DistributedTrainer {
         this.jsc = jsc;
         this.data = data;
         this.settings = settings;
+    }
+
+    /** The core model a fit trains, and its classes (classifiers) or target values per row (regressions). */
+    record Choice(NetworkModel<?> model, int targets) {
+    }
+
+    /**
+     * An estimator's fit: reads its params, packs the rows, lets {@code choose} make the core model from the params
+     * and what the pass over the rows learned, and trains it on the cluster.
+     *
+     * @return the trained core model, its target named after the label column
+     */
+    static NetworkModel<?> train(Dataset<?> dataset, LogitNetParams<?> params, String featuresCol, String labelCol,
+                                 TrainingData.Targets targets, BiFunction<FitSettings, DataSummary, Choice> choose) {
+        FitSettings s = FitSettings.of(params);
+        try (TrainingData data = TrainingData.pack(dataset, featuresCol, labelCol, targets, s.sampleFraction(),
+                s.seed())) {
+            Choice c = choose.apply(s, data.summary());
+            c.model().target(labelCol);
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+            new DistributedTrainer(jsc, data, s).fit(c.model(), c.targets());
+            return c.model();
+        }
     }
 
     /**

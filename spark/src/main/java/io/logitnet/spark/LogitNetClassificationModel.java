@@ -3,7 +3,6 @@ package io.logitnet.spark;
 import io.logitnet.backend.Loss;
 import io.logitnet.model.NetworkModel;
 import io.logitnet.nn.Architecture;
-import io.logitnet.train.History;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.ml.linalg.DenseVector;
@@ -32,16 +31,13 @@ import java.util.List;
  * features column's metadata and the class labels of the label column's (StringIndexer's) metadata.
  */
 public final class LogitNetClassificationModel
-        extends ProbabilisticClassificationModel<Vector, LogitNetClassificationModel> implements MLWritable {
+        extends ProbabilisticClassificationModel<Vector, LogitNetClassificationModel>
+        implements MLWritable, LogitNetModel<LogitNetClassificationModel> {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
     private final Param<String> backend;
     private final ModelSnapshot snapshot;
-    /** The fitted core model on the driver (with its training history); rebuilt from the snapshot elsewhere. */
-    private transient NetworkModel<?> model;
-    /** A copy of the core model for scoring single rows on this JVM. */
-    private transient NetworkModel<?> scorer;
 
     LogitNetClassificationModel(String uid, NetworkModel<?> model) {
         this(PendingUid.hold(uid), model, true);
@@ -53,7 +49,6 @@ public final class LogitNetClassificationModel
             throw new IllegalArgumentException("a " + model.kind() + " model (" + model.architecture().describe()
                     + ") is a regression, not a classifier: load it with LogitNetRegressionModel");
         }
-        this.model = model;
         this.snapshot = new ModelSnapshot(model);
         this.backend = TrainingParams.backendParam(this);
     }
@@ -63,31 +58,15 @@ public final class LogitNetClassificationModel
         return uid != null ? uid : PendingUid.get();
     }
 
-    /** The backend the executors score on: {@code auto} (default), {@code cpu}, {@code opencl} or {@code cuda}. */
+    @Override
     public Param<String> backend() {
         return backend;
     }
 
-    public String getBackend() {
-        return getOrDefault(backend);
-    }
-
-    public LogitNetClassificationModel setBackend(String value) {
-        set(backend, value);
-        return this;
-    }
-
-    /** The LogitNet model: a LogisticRegression, SoftmaxRegression or Mlp, to use from Java directly. */
+    /** The LogitNet model: a LogisticRegression, SoftmaxRegression or Mlp. */
+    @Override
     public NetworkModel<?> networkModel() {
-        if (model == null) {
-            model = snapshot.model();
-        }
-        return model;
-    }
-
-    /** How the fit went (iterations, objective, why it stopped); null for a model that was loaded. */
-    public History history() {
-        return networkModel().history();
+        return snapshot.networkModel();
     }
 
     /** The class labels in class-index order (the label column's StringIndexer values, or "0", "1", ...). */
@@ -124,20 +103,7 @@ public final class LogitNetClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        float[] x = new float[numFeatures()];
-        if (features.size() != x.length) {
-            throw new IllegalArgumentException("a vector of " + features.size() + " features; the model takes "
-                    + x.length);
-        }
-        TrainingData.copy(features, x, 0, "features", 1);
-        return raw(BatchScoring.outputs(scorer(), x, 1, getBackend(), BatchScoring.Output.LOGITS), 0);
-    }
-
-    private synchronized NetworkModel<?> scorer() {
-        if (scorer == null) {
-            scorer = snapshot.model();
-        }
-        return scorer;
+        return raw(snapshot.scoreOne(features, getBackend(), BatchScoring.Output.LOGITS), 0);
     }
 
     /** Sigmoid of {@code [-z, z]} or softmax of the logits, in place. */
@@ -210,13 +176,13 @@ public final class LogitNetClassificationModel
 
     /** The weights of a GLM ({@code [1, d]} for logistic regression, {@code [K, d]} for softmax), raw units. */
     public Matrix coefficientMatrix() {
-        Architecture a = requireGlm("coefficientMatrix");
+        Architecture a = snapshot.requireGlm("coefficientMatrix");
         return new DenseMatrix(a.outputs(), a.inputs(), toDouble(networkModel().weight(0)), true);
     }
 
     /** The intercepts of a GLM: one for logistic regression, K for softmax. */
     public Vector interceptVector() {
-        requireGlm("interceptVector");
+        snapshot.requireGlm("interceptVector");
         return Vectors.dense(toDouble(networkModel().bias(0)));
     }
 
@@ -232,17 +198,8 @@ public final class LogitNetClassificationModel
         return networkModel().bias(0)[0];
     }
 
-    private Architecture requireGlm(String what) {
-        Architecture a = snapshot.architecture();
-        if (a.layerCount() != 1) {
-            throw new IllegalStateException(what + " is for a model without hidden layers; this one is "
-                    + a.describe() + " (networkModel() gives every layer)");
-        }
-        return a;
-    }
-
     private void requireBinaryGlm(String what) {
-        requireGlm(what);
+        snapshot.requireGlm(what);
         if (!singleOutput()) {
             throw new IllegalStateException(what + " is for logistic regression (2 classes); this model has "
                     + numClasses() + " classes: use coefficientMatrix() and interceptVector()");

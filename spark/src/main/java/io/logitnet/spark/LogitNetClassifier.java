@@ -4,7 +4,6 @@ import io.logitnet.model.LogisticRegression;
 import io.logitnet.model.Mlp;
 import io.logitnet.model.NetworkModel;
 import io.logitnet.model.SoftmaxRegression;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.attribute.Attribute;
 import org.apache.spark.ml.attribute.BinaryAttribute;
 import org.apache.spark.ml.attribute.NominalAttribute;
@@ -76,24 +75,20 @@ public final class LogitNetClassifier
     /** Packs the rows, builds the core model the params describe, trains it on the cluster and wraps it. */
     @Override
     public LogitNetClassificationModel train(Dataset<?> dataset) {
-        FitSettings s = FitSettings.of(this);
-        StructField labelField = dataset.schema().apply(getLabelCol());
-        List<String> labels = nominalLabels(labelField);
-        try (TrainingData data = TrainingData.pack(dataset, getFeaturesCol(), getLabelCol(),
-                TrainingData.Targets.CLASS_INDEX, s.sampleFraction(), s.seed())) {
-            int classes = classes(labels, data.summary());
-            NetworkModel<?> model = s.hiddenLayers().length > 0
-                    ? s.configure(s.mlp(Mlp::classifier).classes(classes))
-                    : classes == 2 ? s.configure(new LogisticRegression())
-                    : s.configure(new SoftmaxRegression().classes(classes));
-            if (labels != null) {
-                model.classLabels(labels);
-            }
-            model.target(getLabelCol());
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-            new DistributedTrainer(jsc, data, s).fit(model, classes);
-            return new LogitNetClassificationModel(uid, model);
-        }
+        List<String> labels = nominalLabels(dataset.schema().apply(getLabelCol()));
+        NetworkModel<?> model = DistributedTrainer.train(dataset, this, getFeaturesCol(), getLabelCol(),
+                TrainingData.Targets.CLASS_INDEX, (s, summary) -> {
+                    int classes = classes(labels, summary);
+                    NetworkModel<?> m = s.hiddenLayers().length > 0
+                            ? s.configure(s.mlp(Mlp::classifier).classes(classes))
+                            : classes == 2 ? s.configure(new LogisticRegression())
+                            : s.configure(new SoftmaxRegression().classes(classes));
+                    if (labels != null) {
+                        m.classLabels(labels);
+                    }
+                    return new DistributedTrainer.Choice(m, classes);
+                });
+        return new LogitNetClassificationModel(uid, model);
     }
 
     /** The class labels of a StringIndexer's (nominal or binary) label column, or null. */

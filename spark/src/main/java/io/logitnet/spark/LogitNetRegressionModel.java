@@ -1,7 +1,6 @@
 package io.logitnet.spark;
 
 import io.logitnet.model.NetworkModel;
-import io.logitnet.train.History;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
@@ -20,14 +19,12 @@ import org.apache.spark.sql.types.StructType;
  * {@link LogitNetClassificationModel} is.
  */
 public final class LogitNetRegressionModel extends RegressionModel<Vector, LogitNetRegressionModel>
-        implements MLWritable {
+        implements MLWritable, LogitNetModel<LogitNetRegressionModel> {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
     private final Param<String> backend;
     private final ModelSnapshot snapshot;
-    private transient NetworkModel<?> model;
-    private transient NetworkModel<?> scorer;
 
     LogitNetRegressionModel(String uid, NetworkModel<?> model) {
         this(PendingUid.hold(uid), model, true);
@@ -43,7 +40,6 @@ public final class LogitNetRegressionModel extends RegressionModel<Vector, Logit
             throw new IllegalArgumentException("a regression with " + model.architecture().outputs()
                     + " outputs: Spark's prediction column holds one value");
         }
-        this.model = model;
         this.snapshot = new ModelSnapshot(model);
         this.backend = TrainingParams.backendParam(this);
     }
@@ -53,31 +49,15 @@ public final class LogitNetRegressionModel extends RegressionModel<Vector, Logit
         return uid != null ? uid : PendingUid.get();
     }
 
-    /** The backend the executors score on: {@code auto} (default), {@code cpu}, {@code opencl} or {@code cuda}. */
+    @Override
     public Param<String> backend() {
         return backend;
     }
 
-    public String getBackend() {
-        return getOrDefault(backend);
-    }
-
-    public LogitNetRegressionModel setBackend(String value) {
-        set(backend, value);
-        return this;
-    }
-
-    /** The LogitNet model: a LinearRegression, PoissonRegression or Mlp, to use from Java directly. */
+    /** The LogitNet model: a LinearRegression, PoissonRegression or Mlp. */
+    @Override
     public NetworkModel<?> networkModel() {
-        if (model == null) {
-            model = snapshot.model();
-        }
-        return model;
-    }
-
-    /** How the fit went (iterations, objective, why it stopped); null for a model that was loaded. */
-    public History history() {
-        return networkModel().history();
+        return snapshot.networkModel();
     }
 
     @Override
@@ -87,39 +67,19 @@ public final class LogitNetRegressionModel extends RegressionModel<Vector, Logit
 
     /** The coefficients of a model without hidden layers, in raw feature units. */
     public Vector coefficients() {
-        requireGlm("coefficients");
+        snapshot.requireGlm("coefficients");
         return Vectors.dense(LogitNetClassificationModel.toDouble(networkModel().weight(0)));
     }
 
     /** The intercept of a model without hidden layers. */
     public double intercept() {
-        requireGlm("intercept");
+        snapshot.requireGlm("intercept");
         return networkModel().bias(0)[0];
-    }
-
-    private void requireGlm(String what) {
-        if (snapshot.architecture().layerCount() != 1) {
-            throw new IllegalStateException(what + " is for a model without hidden layers; this one is "
-                    + snapshot.architecture().describe() + " (networkModel() gives every layer)");
-        }
     }
 
     @Override
     public double predict(Vector features) {
-        float[] x = new float[numFeatures()];
-        if (features.size() != x.length) {
-            throw new IllegalArgumentException("a vector of " + features.size() + " features; the model takes "
-                    + x.length);
-        }
-        TrainingData.copy(features, x, 0, "features", 1);
-        return BatchScoring.outputs(scorer(), x, 1, getBackend(), BatchScoring.Output.PREDICTIONS)[0];
-    }
-
-    private synchronized NetworkModel<?> scorer() {
-        if (scorer == null) {
-            scorer = snapshot.model();
-        }
-        return scorer;
+        return snapshot.scoreOne(features, getBackend(), BatchScoring.Output.PREDICTIONS)[0];
     }
 
     /** Predicts in batches of rows on the executors' devices. */

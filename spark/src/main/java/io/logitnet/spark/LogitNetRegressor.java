@@ -4,7 +4,6 @@ import io.logitnet.model.LinearRegression;
 import io.logitnet.model.Mlp;
 import io.logitnet.model.NetworkModel;
 import io.logitnet.model.PoissonRegression;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
@@ -78,18 +77,14 @@ public final class LogitNetRegressor extends Regressor<Vector, LogitNetRegressor
 
     @Override
     public LogitNetRegressionModel train(Dataset<?> dataset) {
-        FitSettings s = FitSettings.of(this);
         boolean poisson = getFamily().equals("poisson");
-        try (TrainingData data = TrainingData.pack(dataset, getFeaturesCol(), getLabelCol(),
-                poisson ? TrainingData.Targets.COUNT : TrainingData.Targets.VALUE, s.sampleFraction(), s.seed())) {
-            NetworkModel<?> model = s.hiddenLayers().length > 0
-                    ? s.configure(s.mlp(poisson ? Mlp::poissonRegressor : Mlp::regressor))
-                    : poisson ? s.configure(new PoissonRegression()) : s.configure(new LinearRegression());
-            model.target(getLabelCol());
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-            new DistributedTrainer(jsc, data, s).fit(model, 1);
-            return new LogitNetRegressionModel(uid, model);
-        }
+        NetworkModel<?> model = DistributedTrainer.train(dataset, this, getFeaturesCol(), getLabelCol(),
+                poisson ? TrainingData.Targets.COUNT : TrainingData.Targets.VALUE, (s, summary) ->
+                        new DistributedTrainer.Choice(s.hiddenLayers().length > 0
+                                ? s.configure(s.mlp(poisson ? Mlp::poissonRegressor : Mlp::regressor))
+                                : poisson ? s.configure(new PoissonRegression())
+                                : s.configure(new LinearRegression()), 1));
+        return new LogitNetRegressionModel(uid, model);
     }
 
     public static MLReader<LogitNetRegressor> read() {
