@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libcublas.so.12 compatibility library for CUDA 13 hosts (see src/main/c/cublas12_shim.c) into
 # src/main/resources/io/logitnet/cuda/linux-x86_64/libcublas.so.12, with a .sha256 sidecar recording the SHA-256 of
-# its sources and the gcc flags. The library is committed, so a JDK-only machine needs no gcc.
+# its sources and the gcc flags. The library is committed, so a JDK-only machine needs no gcc. Building needs gcc
+# and a JDK's include folder (jni.h: the library tells the backend why it could not load libcublas.so.13).
 #
 #   cuda-backend/build-shim.sh                   rebuild the library and verify it (soname, version node, symbols)
 #   cuda-backend/build-shim.sh --check           fail if a source or the flags changed since the library was built,
@@ -25,6 +26,19 @@ jcublas2_so="lib/libJCublas2-$jcuda_version-linux-x86_64.so"
 FLAGS="-O2 -fPIC -shared -Wall -Wextra -Werror -Wl,-soname,libcublas.so.12 -Wl,--version-script,cublas12_shim.map \
 -Wl,-z,noexecstack -Wl,--no-as-needed -l:libdl.so.2"
 FLAGS="$(echo "$FLAGS" | tr -s ' ')"
+
+# jni.h and jni_md.h of the JDK; kept out of FLAGS (and so out of the recorded hash): the path differs per machine.
+jni_includes() {
+    local home="${JAVA_HOME:-}"
+    if [[ -z "$home" ]] && command -v javac >/dev/null 2>&1; then
+        home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+    fi
+    if [[ -z "$home" || ! -f "$home/include/jni.h" ]]; then
+        echo "build-shim.sh: jni.h not found: set JAVA_HOME to a JDK" >&2
+        return 1
+    fi
+    echo "-I$home/include -I$home/include/linux"
+}
 
 sidecar() {
     for s in "${sources[@]}"; do
@@ -103,8 +117,9 @@ case "$mode" in
     ;;
 build)
     mkdir -p "$out_dir"
+    includes="$(jni_includes)"
     # shellcheck disable=SC2086
-    (cd "$c_dir" && gcc cublas12_shim.c -o "$lib.tmp" $FLAGS)
+    (cd "$c_dir" && gcc $includes cublas12_shim.c -o "$lib.tmp" $FLAGS)
     verify "$lib.tmp"
     mv "$lib.tmp" "$lib"
     { sidecar; printf 'gcc %s\n' "$(gcc --version | head -1)"; } > "$lib.sha256"

@@ -4,8 +4,9 @@
 # compute_90), plus a fallback <name>.cuda12.ptx for drivers older than CUDA 13 (PTX for compute_75 declared as
 # PTX ISA 8.0, the CUDA 12.0 level, and checked by ptxas at that level: a CUDA 12 driver cannot load images
 # made by CUDA 13's nvcc but JIT-compiles this), and writes a .sha256 sidecar next to each image recording the
-# SHA-256 of its source and the nvcc flags. The images are committed, so a machine without nvcc builds the
-# project; nothing runs nvcc at run time.
+# SHA-256 of its source, of every header it can include (kernels/src/main/common/*.h, the formulas shared with the
+# OpenCL kernels) and the nvcc flags. The images are committed, so a machine without nvcc builds the project;
+# nothing runs nvcc at run time.
 #
 #   kernels/build-cuda.sh           regenerate every image (needs nvcc: $NVCC, /usr/local/bin/nvcc or on PATH)
 #   kernels/build-cuda.sh --check   fail if a source or the flags changed since its image was made; skipped
@@ -16,11 +17,13 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 src_dir="$here/src/main/cuda"
+common_dir="$here/src/main/common"
 out_dir="$here/src/main/resources/io/logitnet/kernels/cuda"
 
 # The flags are part of the recorded hash: changing them makes every image stale. No --use_fast_math: results are
-# checked against the CPU reference to a few ulps.
-FLAGS="-O3 -std=c++17 -fatbin \
+# checked against the CPU reference to a few ulps; -fmad=false: no contraction into fused multiply-adds, which the
+# reference (and the OpenCL kernels, FP_CONTRACT OFF) does not do either.
+FLAGS="-O3 -std=c++17 -fmad=false -fatbin \
 -gencode arch=compute_75,code=sm_75 \
 -gencode arch=compute_80,code=sm_80 \
 -gencode arch=compute_86,code=sm_86 \
@@ -28,7 +31,7 @@ FLAGS="-O3 -std=c++17 -fatbin \
 -gencode arch=compute_90,code=sm_90 \
 -gencode arch=compute_90,code=compute_90"
 FLAGS="$(echo "$FLAGS" | tr -s ' ')"
-PTX_FLAGS="-O3 -std=c++17 -ptx -arch=compute_75"
+PTX_FLAGS="-O3 -std=c++17 -fmad=false -ptx -arch=compute_75"
 PTX_ISA="8.0" # the PTX ISA of CUDA 12.0, the oldest driver JCuda 12.6 supports
 
 find_nvcc() {
@@ -43,12 +46,13 @@ find_nvcc() {
     fi
 }
 
-sidecar_for() { # the expected sidecar text for one source
+sidecar_for() { # the expected sidecar text for one source: its hash, the shared headers' hashes, the flags
     local src="$1"
-    local sum
-    sum="$(sha256sum "$src" | cut -d' ' -f1)"
-    printf 'source-sha256 %s %s\nflags %s\nptx-flags %s (.version %s)\n' "$sum" "$(basename "$src")" "$FLAGS" \
-        "$PTX_FLAGS" "$PTX_ISA"
+    local f
+    for f in "$src" "$common_dir"/*.h; do
+        printf 'source-sha256 %s %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "$(basename "$f")"
+    done
+    printf 'flags %s\nptx-flags %s (.version %s)\n' "$FLAGS" "$PTX_FLAGS" "$PTX_ISA"
 }
 
 nvcc_bin="$(find_nvcc || true)"
@@ -74,7 +78,7 @@ if [[ "$mode" == "--check" ]]; then
         if [[ ! -f "$image" || ! -f "$side" || ! -f "$out_dir/$name.cuda12.ptx" ]]; then
             stale+=("$name.cu (no compiled image $image, $name.cuda12.ptx and sidecar)")
         elif [[ "$(sidecar_for "$src")" != "$(grep -E '^(source-sha256|flags|ptx-flags) ' "$side")" ]]; then
-            stale+=("$name.cu (source or nvcc flags changed since $name.fatbin was made)")
+            stale+=("$name.cu (it, a header of src/main/common or the nvcc flags changed since $name.fatbin was made)")
         fi
     done
     if [[ ${#stale[@]} -gt 0 ]]; then

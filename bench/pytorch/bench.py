@@ -42,8 +42,10 @@ def sync(device):
 def set_precision(device, precision):
     if device.type == "cuda":
         tf32 = precision == "tf32"
-        torch.backends.cuda.matmul.allow_tf32 = tf32
-        torch.backends.cudnn.allow_tf32 = tf32
+        try:  # PyTorch 2.9 and newer: the per-backend setting that replaces allow_tf32
+            torch.backends.cuda.matmul.fp32_precision = "tf32" if tf32 else "ieee"
+        except (AttributeError, RuntimeError, TypeError, ValueError):
+            torch.backends.cuda.matmul.allow_tf32 = tf32
     elif precision != "fp32":
         raise ValueError("precision %s is only measured on CUDA" % precision)
 
@@ -144,7 +146,8 @@ def measure_step_once(req):
 
 
 def profile_step(req):
-    """Where PyTorch's step time goes: torch.autograd.profiler's self CPU time per operator, per step."""
+    """Where PyTorch's step time goes: the profiler's self CPU time per operator, per step, on the CPU; on CUDA the
+    device time per kernel (which GEMM kernels cuBLAS chose, and what the element-wise work costs)."""
     device = torch.device(req.get("device", "cpu"))
     batch = int(req["batch"])
     layers = [int(w) for w in req["layers"]]
@@ -164,15 +167,28 @@ def profile_step(req):
     for _ in range(2):
         step()
     sync(device)
-    with torch.autograd.profiler.profile() as prof:
+    cuda = device.type == "cuda"
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if cuda:
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with torch.profiler.profile(activities=activities) as prof:
         for _ in range(reps):
             step()
         sync(device)
-    ops = [{"name": e.key, "ms": e.self_cpu_time_total / 1000.0 / reps, "calls": e.count / reps}
+
+    def self_us(e):
+        if not cuda:
+            return e.self_cpu_time_total
+        t = getattr(e, "self_device_time_total", None)  # PyTorch 2.4 and newer
+        return t if t is not None else e.self_cuda_time_total
+
+    ops = [{"name": e.key[:120], "ms": self_us(e) / 1000.0 / reps, "calls": e.count / reps}
            for e in prof.key_averages()]
     ops.sort(key=lambda o: -o["ms"])
+    keep = 0.001 if cuda else 0.01
     return {"backend": "pytorch", "device": device_name(device), "batch": batch, "layers": layers,
-            "ops": [o for o in ops if o["ms"] >= 0.01][:15]}
+            "measure": "self CUDA time per kernel" if cuda else "self CPU time per operator",
+            "ops": [o for o in ops if o["ms"] >= keep][:15]}
 
 
 def measure_gemm(req):

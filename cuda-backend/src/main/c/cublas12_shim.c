@@ -9,19 +9,24 @@
  * pointer resolved once, when this library is loaded, with dlsym on libcublas.so.13: arguments are forwarded
  * untouched, whatever the signature. An entry point that libcublas.so.13 no longer has returns
  * CUBLAS_STATUS_NOT_SUPPORTED (the three that do not return a status return a harmless value instead). If
- * libcublas.so.13 itself cannot be loaded, every call, cublasCreate_v2 first, returns CUBLAS_STATUS_NOT_SUPPORTED.
- * It needs no CUDA headers or libraries to build: cuda-backend/build-shim.sh compiles it with gcc and the version
- * script cublas12_shim.map. x86-64 Linux only.
+ * libcublas.so.13 itself cannot be loaded, every call, cublasCreate_v2 first, returns CUBLAS_STATUS_NOT_SUPPORTED,
+ * and the dynamic loader's message (dlerror) is kept: the backend reads it back through the JNI function at the end
+ * of this file as soon as it has loaded the library, and reports it instead of a later NOT_SUPPORTED.
+ * It needs no CUDA headers or libraries to build, only a JDK's jni.h: cuda-backend/build-shim.sh compiles it with
+ * gcc and the version script cublas12_shim.map. x86-64 Linux only.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <jni.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Bind to the oldest x86-64 versions of the dl functions, so the library loads on any glibc >= 2.2.5
  * (from glibc 2.34 on they live in libc.so.6 and default to GLIBC_2.34). */
 __asm__(".symver dlopen,dlopen@GLIBC_2.2.5");
 __asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
+__asm__(".symver dlerror,dlerror@GLIBC_2.2.5");
 
 #define CUBLAS_STATUS_NOT_SUPPORTED 15
 
@@ -77,12 +82,25 @@ static void *fallback_for(const char *name) {
     return (void *) shim_not_supported;
 }
 
+/* Why libcublas.so.13 could not be opened, in the dynamic loader's words; empty when it was. */
+static char shim_error[1024];
+
 __attribute__((constructor)) static void shim_resolve(void) {
     void *cublas13 = dlopen("libcublas.so.13", RTLD_NOW | RTLD_LOCAL);
+    if (cublas13 == NULL) {
+        const char *why = dlerror();
+        snprintf(shim_error, sizeof shim_error, "%s", why != NULL ? why : "dlopen(\"libcublas.so.13\") failed");
+    }
     size_t count = sizeof(shim_names) / sizeof(shim_names[0]);
     for (size_t i = 0; i < count; i++) {
         void *target = cublas13 == NULL ? NULL : dlsym(cublas13, shim_names[i]);
         *shim_slots[i] = target != NULL ? target : fallback_for(shim_names[i]);
     }
     /* cublas13 stays open for the life of the process: the pointers above point into it. */
+}
+
+/* io.logitnet.cuda.NativeLoader.shimLoadError(): the loader's message from above, or null. */
+JNIEXPORT jstring JNICALL Java_io_logitnet_cuda_NativeLoader_shimLoadError(JNIEnv *env, jclass cls) {
+    (void) cls;
+    return shim_error[0] == '\0' ? NULL : (*env)->NewStringUTF(env, shim_error);
 }

@@ -21,6 +21,7 @@ size_t used = 0;
 std::map<uintptr_t, size_t> blocks;
 std::mutex memory;
 int contextToken, streamToken, moduleToken;
+int primaryRetains = 0; // the primary context is reset (its handle stops working) when this falls back to 0
 
 using Launcher = void (*)(void **params, dim3 grid, dim3 block);
 
@@ -44,12 +45,13 @@ constexpr size_t arity(void (*)(P...)) {
          invoke<parallel>(name, params, grid, block, std::make_index_sequence<arity(name)>{});               \
      }}
 
+// Every kernel of logitnet.cu; true where it synchronizes its block (fibers), false where threads run one by one.
 const std::map<std::string, Launcher> kernels = {
     KERNEL(add_row_vector, false),      KERNEL(activation_forward, false), KERNEL(activation_backward, false),
-    KERNEL(softmax_rows, true),         KERNEL(loss_forward_backward, true), KERNEL(column_sums_partial, true),
-    KERNEL(column_sums_finish, false),  KERNEL(dot_partial, true),       KERNEL(sum_partials, true),
-    KERNEL(axpy, false),                KERNEL(scale, false),            KERNEL(sgd_update, false),
-    KERNEL(adam_update, false),
+    KERNEL(softmax_rows, true),         KERNEL(loss_rows, true),           KERNEL(softmax_cross_entropy_rows, true),
+    KERNEL(column_sums_partial, true),  KERNEL(column_sums_finish, false), KERNEL(dot_partial, true),
+    KERNEL(sum_partials, true),         KERNEL(axpy, false),               KERNEL(scale, false),
+    KERNEL(sgd_update, false),          KERNEL(adam_update, false),
 };
 
 struct Function {
@@ -75,9 +77,25 @@ int cuDeviceGetAttribute(int *value, int attribute, int) {
         default: *value = 0; return 1;
     }
 }
-int cuDevicePrimaryCtxRetain(void **ctx, int) { *ctx = &contextToken; return 0; }
-int cuDevicePrimaryCtxRelease_v2(int) { return 0; }
-int cuCtxSetCurrent(void *ctx) { return ctx == &contextToken ? 0 : 201; }
+int cuDevicePrimaryCtxRetain(void **ctx, int) { primaryRetains++; *ctx = &contextToken; return 0; }
+int cuDevicePrimaryCtxRelease_v2(int) {
+    if (primaryRetains == 0) {
+        return 201; // CUDA_ERROR_INVALID_CONTEXT
+    }
+    primaryRetains--;
+    return 0;
+}
+int cuDevicePrimaryCtxGetState(int, unsigned *flags, int *active) {
+    *flags = 0;
+    *active = primaryRetains > 0 ? 1 : 0;
+    return 0;
+}
+int cuCtxSetCurrent(void *ctx) {
+    if (ctx != &contextToken) {
+        return 201; // CUDA_ERROR_INVALID_CONTEXT
+    }
+    return primaryRetains > 0 ? 0 : 709; // CUDA_ERROR_CONTEXT_IS_DESTROYED: released to 0, the context was reset
+}
 int cuStreamCreate(void **s, unsigned) { *s = &streamToken; return 0; }
 int cuStreamSynchronize(void *) { return 0; }
 int cuStreamDestroy_v2(void *) { return 0; }

@@ -1,5 +1,7 @@
 // Runs every kernel of kernels/src/main/cuda/logitnet.cu under cuda_emulation.h with the launch configurations
-// CudaBackend uses, and compares with the double-precision formulas of CpuBackend. See run-kernel-emulation.sh.
+// CudaBackend uses, and compares with the double-precision formulas of CpuBackend, written again here: on ordinary
+// values, extremes, and NaN and ±Inf, whose results must be the IEEE ones (NaN exactly where the reference is NaN,
+// the same infinities). See run-kernel-emulation.sh; CudaKernelEmulationTest runs it in the cuda-backend build.
 #include "cuda_emulation.h"
 #include "../../../../kernels/src/main/cuda/logitnet.cu"
 
@@ -20,12 +22,21 @@ static void expect(bool ok, const char *what, long i, double got, double want) {
     }
 }
 
+// NaN only where the reference is NaN, infinities exactly, finite values within rel·|want| + abs.
+static bool near(double got, double want, double rel, double abs) {
+    if (std::isnan(want) || std::isnan(got)) {
+        return std::isnan(want) && std::isnan(got);
+    }
+    if (std::isinf(want) || std::isinf(got)) {
+        return got == (float) want;
+    }
+    return std::fabs(got - want) <= rel * std::fabs(want) + abs;
+}
+
 static void close(const char *what, const std::vector<float> &got, const std::vector<double> &want, double rel,
                   double abs) {
     for (size_t i = 0; i < got.size(); i++) {
-        bool ok = std::fabs(got[i] - want[i]) <= rel * std::fabs(want[i]) + abs
-                  || (std::isinf(want[i]) && got[i] == (float) want[i]);
-        expect(ok, what, (long) i, got[i], want[i]);
+        expect(near(got[i], want[i], rel, abs), what, (long) i, got[i], want[i]);
     }
 }
 
@@ -43,43 +54,116 @@ static std::vector<float> randoms(std::mt19937 &r, size_t n, double scale) {
     return v;
 }
 
-static double sigmoid(double z) {
-    if (z >= 0) {
-        return 1.0 / (1.0 + std::exp(-z));
+static const double U = std::ldexp(1.0, -24);
+static const float NaN = NAN;
+static const float Inf = INFINITY;
+// NaN, ±Inf, signed zeros and moderate finite values.
+static const std::vector<float> SPECIALS = {NaN, Inf, -Inf, 0.f, -0.f, 1.5f, -2.25f, 7.f, -7.f};
+
+// ---- the CpuBackend formulas, in double ----
+
+static double refSigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+static double refMax(double a, double b) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); }
+
+static double refActivation(int f, double z) {
+    switch (f) {
+        case ACTIVATION_SIGMOID: return refSigmoid(z);
+        case ACTIVATION_TANH: return std::tanh(z);
+        case ACTIVATION_RELU: return refMax(z, 0.0);
+        case ACTIVATION_EXP: return std::exp(z);
+        default: return z;
     }
-    double e = std::exp(z);
-    return e / (1.0 + e);
 }
 
-static const double U = std::ldexp(1.0, -24);
+static double refActivationBackward(int f, double y, double dy) {
+    switch (f) {
+        case ACTIVATION_SIGMOID: return dy * (y * (1 - y));
+        case ACTIVATION_TANH: return dy * (1 - y * y);
+        case ACTIVATION_RELU: return y <= 0 ? 0 : dy; // a select, as PyTorch
+        case ACTIVATION_EXP: return dy * y;
+        default: return dy;
+    }
+}
+
+static double refLoss(int loss, double z, double t) {
+    switch (loss) {
+        case LOSS_SIGMOID_BINARY_CROSS_ENTROPY: return refMax(z, 0.0) - z * t + std::log1p(std::exp(-std::fabs(z)));
+        case LOSS_POISSON: return std::exp(z) - t * z;
+        default: return 0.5 * (z - t) * (z - t);
+    }
+}
+
+static double refOutput(int loss, double z) {
+    return loss == LOSS_SIGMOID_BINARY_CROSS_ENTROPY ? refSigmoid(z) : loss == LOSS_POISSON ? std::exp(z) : z;
+}
+
+// Softmax of each row (max subtracted; a NaN anywhere makes the row NaN), into p; logsumexp of each row into lse.
+static void refSoftmax(const std::vector<float> &z, int rows, int cols, std::vector<double> &p,
+                       std::vector<double> &lse) {
+    p.assign((size_t) rows * cols, 0.0);
+    lse.assign(rows, 0.0);
+    for (int i = 0; i < rows; i++) {
+        double max = -INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = refMax(max, z[(size_t) i * cols + j]);
+        }
+        double sum = 0;
+        for (int j = 0; j < cols; j++) {
+            sum += std::exp(z[(size_t) i * cols + j] - max);
+        }
+        lse[i] = max + std::log(sum);
+        for (int j = 0; j < cols; j++) {
+            p[(size_t) i * cols + j] = std::exp(z[(size_t) i * cols + j] - max) / sum;
+        }
+    }
+}
+
+// ---- element-wise ----
 
 static void testElementwise() {
     std::mt19937 r(1);
-    for (long long n : {1LL, 7LL, 4097LL * 3}) {
+    for (long long n : {1LL, 7LL, 4097LL * 3, (long long) (SPECIALS.size() * SPECIALS.size())}) {
+        bool special = n == (long long) (SPECIALS.size() * SPECIALS.size());
         std::vector<float> z = randoms(r, n, 6);
-        float ext[] = {0.f, -0.f, 90.f, -90.f, 1e4f, -1e4f, 1e30f, -1e30f, 20.f, -20.f};
-        for (long long i = 0; i < n && i < 10; i++) {
-            z[(i * 7919) % n] = ext[i];
-        }
         std::vector<float> dy = randoms(r, n, 1);
+        if (special) { // every pair of specials: z x dy
+            for (long long i = 0; i < n; i++) {
+                z[i] = SPECIALS[i / SPECIALS.size()];
+                dy[i] = SPECIALS[i % SPECIALS.size()];
+            }
+        } else {
+            float ext[] = {0.f, -0.f, 90.f, -90.f, 1e4f, -1e4f, 1e30f, -1e30f, 20.f, -20.f};
+            for (long long i = 0; i < n && i < 10; i++) {
+                z[(i * 7919) % n] = ext[i];
+            }
+        }
         for (int f = 0; f < 5; f++) {
             std::vector<float> y(n), dz(n);
             emu_launch(activation_forward, {grid(n)}, {BLOCK}, f, z.data(), y.data(), n);
             std::vector<double> want(n), wantDz(n);
             for (long long i = 0; i < n; i++) {
-                double zi = z[i];
-                double v = f == 0 ? zi : f == 1 ? sigmoid(zi) : f == 2 ? std::tanh(zi) : f == 3 ? (zi > 0 ? zi : 0)
-                                                                                          : std::exp(zi);
-                want[i] = (float) v;
-                double yi = y[i];
-                double d = f == 0 ? 1 : f == 1 ? yi * (1 - yi) : f == 2 ? 1 - yi * yi : f == 3 ? (yi > 0 ? 1 : 0) : yi;
-                wantDz[i] = dy[i] * d;
+                want[i] = (float) refActivation(f, z[i]);
+                wantDz[i] = refActivationBackward(f, y[i], dy[i]);
             }
-            close("activation_forward", y, want, 0, 0);
+            close(special ? "activation_forward NaN/Inf" : "activation_forward", y, want, 0, 0);
             emu_launch(activation_backward, {grid(n)}, {BLOCK}, f, y.data(), dy.data(), dz.data(), n);
-            close("activation_backward", dz, wantDz, U, 1e-30);
+            close(special ? "activation_backward NaN/Inf" : "activation_backward", dz, wantDz, U, 1e-30);
         }
     }
+}
+
+// ---- bias and column sums ----
+
+static void columnSums(const std::vector<float> &x, int rows, int cols, std::vector<float> &sums) {
+    // as CudaBackend.columnSums launches them
+    int rowsPerChunk = (int) std::max(256LL, ((long long) rows + 1023) / 1024);
+    int chunks = (int) (((long long) rows + rowsPerChunk - 1) / rowsPerChunk);
+    std::vector<double> partial((size_t) chunks * cols, -1.0);
+    sums.assign(cols, 0.f);
+    emu_launch(column_sums_partial, {(unsigned) ((cols + 31LL) / 32), (unsigned) chunks}, {32, 8}, x.data(),
+               partial.data(), rows, cols, rowsPerChunk);
+    emu_launch(column_sums_finish, {(unsigned) ((cols + BLOCK - 1LL) / BLOCK)}, {BLOCK}, partial.data(),
+               sums.data(), chunks, cols);
 }
 
 static void testBiasAndColumnSums() {
@@ -89,15 +173,20 @@ static void testBiasAndColumnSums() {
             long long n = (long long) rows * cols;
             std::vector<float> x = randoms(r, n, 2);
             std::vector<float> bias = randoms(r, cols, 2);
-            // column sums, as CudaBackend.columnSums launches them
-            int rowsPerChunk = std::max(256, (rows + 1023) / 1024);
-            int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-            std::vector<double> partial((size_t) chunks * cols, -1.0);
-            std::vector<float> sums(cols);
-            emu_launch(column_sums_partial, {(unsigned) (cols + 31) / 32, (unsigned) chunks}, {32, 8}, x.data(),
-                       partial.data(), rows, cols, rowsPerChunk);
-            emu_launch(column_sums_finish, {(unsigned) (cols + BLOCK - 1) / BLOCK}, {BLOCK}, partial.data(),
-                       sums.data(), chunks, cols);
+            bool special = cols == 7;
+            if (special) { // NaN, +Inf, -Inf, both infinities and NaN with +Inf, at the first, middle and last row
+                int at[] = {0, rows / 2, rows - 1};
+                x[(size_t) at[0] * cols] = NaN;
+                x[(size_t) at[1] * cols + 1] = Inf;
+                x[(size_t) at[2] * cols + 2] = -Inf;
+                x[(size_t) at[0] * cols + 3] = Inf;
+                x[(size_t) at[2] * cols + 3] = -Inf;
+                x[(size_t) at[1] * cols + 5] = NaN;
+                x[(size_t) at[2] * cols + 5] = Inf;
+                bias = {1.f, NaN, Inf, -Inf, -Inf, 2.f, 0.f};
+            }
+            std::vector<float> sums;
+            columnSums(x, rows, cols, sums);
             std::vector<double> want(cols, 0.0);
             std::vector<double> bound(cols, 0.0);
             for (int i = 0; i < rows; i++) {
@@ -107,12 +196,12 @@ static void testBiasAndColumnSums() {
                 }
             }
             for (int j = 0; j < cols; j++) {
-                expect(std::fabs(sums[j] - want[j]) <= 4 * U * std::sqrt(rows) * bound[j] + 2 * U * std::fabs(want[j]),
-                       "column_sums", j, sums[j], want[j]);
+                expect(near(sums[j], want[j], 2 * U, 4 * U * std::sqrt(rows) * bound[j]), "column_sums", j, sums[j],
+                       want[j]);
             }
             std::vector<double> added(n);
             for (long long i = 0; i < n; i++) {
-                added[i] = (float) (x[i] + bias[i % cols]);
+                added[i] = (float) ((double) x[i] + bias[i % cols]);
             }
             emu_launch(add_row_vector, {grid(n)}, {BLOCK}, x.data(), bias.data(), n, cols);
             close("add_row_vector", x, added, 0, 0);
@@ -120,173 +209,219 @@ static void testBiasAndColumnSums() {
     }
 }
 
+// ---- softmax and losses ----
+
+static void testSoftmax(std::mt19937 &r, int cols) {
+    int rows = 13;
+    size_t n = (size_t) rows * cols;
+    std::vector<float> z = randoms(r, n, 8);
+    int at[] = {0, cols / 2, cols - 1};
+    for (int j = 0; j < cols; j++) {
+        z[j] = 3.25f;                                 // a row of equal values
+        z[cols + j] = j % 2 == 0 ? 1e4f : -1e4f;      // huge logits
+        z[2 * cols + j] = j == cols / 2 ? 90.f : -90.f;
+        z[3 * cols + j] = j == 0 ? 1e30f : -1e30f;
+        z[4 * cols + j] = -Inf;                       // every logit -Inf: NaN
+        z[5 * cols + j] = j % 2 == 0 ? Inf : -Inf;    // +Inf beside -Inf: NaN
+    }
+    for (int k = 0; k < 3; k++) {                     // NaN, +Inf, -Inf at the first, middle and last column
+        z[(size_t) (6 + k) * cols + at[k]] = NaN;
+        z[(size_t) (9 + k) * cols + at[k]] = k == 1 ? -Inf : Inf;
+    }
+    std::vector<double> want, lse;
+    refSoftmax(z, rows, cols, want, lse);
+    std::vector<float> y(n);
+    emu_launch(softmax_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), y.data(), rows, cols);
+    close("softmax_rows", y, want, 8 * U * std::sqrt(cols) + 8 * U, 1e-30);
+    std::vector<float> targets(rows), grad(n), loss(rows);
+    std::vector<double> wantLoss(rows), wantGrad(n);
+    float scale = 1.0f / rows;
+    for (int i = 0; i < rows; i++) {
+        int c = (i * 5) % cols;
+        targets[i] = (float) c;
+        wantLoss[i] = lse[i] - z[(size_t) i * cols + c];
+        for (int j = 0; j < cols; j++) {
+            wantGrad[(size_t) i * cols + j] = scale * (want[(size_t) i * cols + j] - (j == c ? 1 : 0));
+        }
+    }
+    int bad = 0x7fffffff;
+    emu_launch(softmax_cross_entropy_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), targets.data(),
+               grad.data(), loss.data(), scale, rows, cols, &bad);
+    close("softmax cross-entropy loss", loss, wantLoss, 16 * U, 16 * U * 1e4);
+    close("softmax cross-entropy grad", grad, wantGrad, 16 * U, 4 * U * scale);
+    expect(bad == 0x7fffffff, "softmax cross-entropy bad row (none)", 0, bad, 0x7fffffff);
+    // in place
+    emu_launch(softmax_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), z.data(), rows, cols);
+    close("softmax_rows in place", z, want, 8 * U * std::sqrt(cols) + 8 * U, 1e-30);
+    // a bad label is reported, the smallest bad row wins; NaN and Inf are bad labels
+    targets[9] = NaN;
+    targets[7] = Inf;
+    targets[5] = 0.5f;
+    targets[3] = (float) cols;
+    emu_launch(softmax_cross_entropy_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), targets.data(),
+               (float *) nullptr, loss.data(), scale, rows, cols, &bad);
+    expect(bad == 3, "softmax cross-entropy bad row", 0, bad, 3);
+}
+
+static void testElementwiseLoss(std::mt19937 &r, int loss, int cols) {
+    // Row i holds one pair (z, t) of specials at column i % cols among ordinary values, then ordinary rows.
+    std::vector<float> tSpecial = loss == LOSS_SIGMOID_BINARY_CROSS_ENTROPY ? std::vector<float>{NaN, Inf, -Inf, 0, 1, .25f}
+                                  : loss == LOSS_POISSON ? std::vector<float>{NaN, Inf, 0, 3}
+                                                         : std::vector<float>{NaN, Inf, -Inf, 0, 2.5f};
+    int pairs = (int) (SPECIALS.size() * tSpecial.size());
+    int rows = pairs + 6;
+    size_t n = (size_t) rows * cols;
+    std::vector<float> z = randoms(r, n, loss == LOSS_POISSON ? 3 : 6);
+    std::vector<float> t(n);
+    std::uniform_int_distribution<int> k(0, 5);
+    for (size_t i = 0; i < n; i++) {
+        t[i] = loss == LOSS_SIGMOID_BINARY_CROSS_ENTROPY ? (i % 3 == 0 ? 1.f : i % 5 == 0 ? 0.25f : 0.f)
+               : loss == LOSS_POISSON ? (float) k(r) : (float) (k(r) - 2.5);
+    }
+    for (int i = 0; i < pairs; i++) {
+        z[(size_t) i * cols + i % cols] = SPECIALS[i / tSpecial.size()];
+        t[(size_t) i * cols + i % cols] = tSpecial[i % tSpecial.size()];
+    }
+    if (loss == LOSS_SIGMOID_BINARY_CROSS_ENTROPY) {
+        float ext[] = {90.f, -90.f, 1e4f, -1e4f, 1e30f, -1e30f};
+        for (size_t i = 0; i < 6 && i < (size_t) cols; i++) {
+            z[(size_t) pairs * cols + i] = ext[i];
+        }
+    }
+    std::vector<float> grad(n), rowLoss(rows);
+    float scale = 1.0f / rows;
+    emu_launch(loss_rows, {(unsigned) rows}, {rowBlock(cols)}, loss, z.data(), t.data(), grad.data(),
+               rowLoss.data(), scale, rows, cols);
+    std::vector<double> wantLoss(rows, 0.0), wantGrad(n), bound(rows, 0.0);
+    for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+            double zz = z[(size_t) i * cols + j];
+            double tt = t[(size_t) i * cols + j];
+            double v = refLoss(loss, zz, tt);
+            double p = refOutput(loss, zz);
+            wantLoss[i] += v;
+            bound[i] += std::fabs(v) + std::fabs(zz * tt) + std::fabs(p);
+            wantGrad[(size_t) i * cols + j] = scale * (p - tt);
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        expect(near(rowLoss[i], wantLoss[i], 0, 8 * U * std::sqrt(cols) * bound[i] + 1e-30), "row loss",
+               loss * 100000 + i, rowLoss[i], wantLoss[i]);
+    }
+    close("loss gradient", grad, wantGrad, 16 * U, 4 * U * scale);
+}
+
 static void testSoftmaxAndLosses() {
     std::mt19937 r(3);
     for (int cols : {1, 2, 7, 93, 144, 300}) {
-        int rows = 9;
-        size_t n = (size_t) rows * cols;
-        std::vector<float> z = randoms(r, n, 8);
-        for (int j = 0; j < cols; j++) {
-            z[j] = 3.25f;
-            z[cols + j] = j % 2 == 0 ? 1e4f : -1e4f;
-            z[2 * cols + j] = j == cols / 2 ? 90.f : -90.f;
-            z[3 * cols + j] = j == 0 ? 1e30f : -1e30f;
-        }
-        std::vector<float> y(n);
-        emu_launch(softmax_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), y.data(), rows, cols);
-        std::vector<double> want(n);
-        std::vector<float> targets(rows);
-        std::vector<double> wantLoss(rows);
-        std::vector<double> wantGrad(n);
-        float scale = 1.0f / rows;
-        for (int i = 0; i < rows; i++) {
-            double max = -INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = std::max(max, (double) z[i * cols + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < cols; j++) {
-                sum += std::exp(z[i * cols + j] - max);
-            }
-            int c = (i * 5) % cols;
-            targets[i] = (float) c;
-            wantLoss[i] = max + std::log(sum) - z[i * cols + c];
-            for (int j = 0; j < cols; j++) {
-                want[i * cols + j] = std::exp(z[i * cols + j] - max) / sum;
-                wantGrad[i * cols + j] = scale * (want[i * cols + j] - (j == c ? 1 : 0));
-            }
-        }
-        close("softmax_rows", y, want, 8 * U * std::sqrt(cols) + 8 * U, 1e-30);
-        std::vector<float> grad(n), loss(rows);
-        int bad = 0x7fffffff;
-        emu_launch(loss_forward_backward, {(unsigned) rows}, {rowBlock(cols)}, 1, z.data(), targets.data(),
-                   grad.data(), loss.data(), scale, rows, cols, &bad);
-        close("softmax ce loss", loss, wantLoss, 16 * U, 16 * U * 1e4);
-        close("softmax ce grad", grad, wantGrad, 16 * U, 4 * U * scale);
-        expect(bad == 0x7fffffff, "softmax ce bad row (none)", 0, bad, 0x7fffffff);
-        // in place softmax
-        emu_launch(softmax_rows, {(unsigned) rows}, {rowBlock(cols)}, z.data(), z.data(), rows, cols);
-        close("softmax_rows in place", z, want, 8 * U * std::sqrt(cols) + 8 * U, 1e-30);
-        // a bad label is reported, the smallest bad row wins
-        targets[5] = 0.5f;
-        targets[3] = (float) cols;
-        emu_launch(loss_forward_backward, {(unsigned) rows}, {rowBlock(cols)}, 1, z.data(), targets.data(),
-                   (float *) nullptr, loss.data(), scale, rows, cols, &bad);
-        expect(bad == 3, "softmax ce bad row", 0, bad, 3);
+        testSoftmax(r, cols);
     }
-    for (int loss = 0; loss < 4; loss += (loss == 0 ? 2 : 1)) {
-        for (int cols : {1, 3, 10, 4097}) {
-            int rows = 6;
-            size_t n = (size_t) rows * cols;
-            std::vector<float> z = randoms(r, n, loss == 3 ? 3 : 6);
-            std::vector<float> t(n);
-            std::uniform_int_distribution<int> k(0, 5);
-            for (size_t i = 0; i < n; i++) {
-                t[i] = loss == 0 ? (i % 3 == 0 ? 1.f : i % 5 == 0 ? 0.25f : 0.f) : loss == 3 ? (float) k(r)
-                                                                                      : (float) (k(r) - 2.5);
-            }
-            if (loss == 0) {
-                float ext[] = {90.f, -90.f, 1e4f, -1e4f, 1e30f, -1e30f};
-                for (size_t i = 0; i < n && i < 6; i++) {
-                    z[i] = ext[i];
-                }
-            }
-            std::vector<float> grad(n), rowLoss(rows);
-            float scale = 1.0f / rows;
-            emu_launch(loss_forward_backward, {(unsigned) rows}, {rowBlock(cols)}, loss, z.data(), t.data(),
-                       grad.data(), rowLoss.data(), scale, rows, cols, (int *) nullptr);
-            std::vector<double> wantLoss(rows, 0.0), wantGrad(n);
-            std::vector<double> bound(rows, 0.0);
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    double zz = z[(size_t) i * cols + j];
-                    double tt = t[(size_t) i * cols + j];
-                    double v, p;
-                    if (loss == 0) {
-                        v = std::max(zz, 0.0) - zz * tt + std::log1p(std::exp(-std::fabs(zz)));
-                        p = sigmoid(zz);
-                    } else if (loss == 2) {
-                        v = 0.5 * (zz - tt) * (zz - tt);
-                        p = zz;
-                    } else {
-                        p = std::exp(zz);
-                        v = p - tt * zz;
-                    }
-                    wantLoss[i] += v;
-                    bound[i] += std::fabs(v) + std::fabs(zz * tt) + std::fabs(p);
-                    wantGrad[(size_t) i * cols + j] = scale * (p - tt);
-                }
-            }
-            for (int i = 0; i < rows; i++) {
-                expect(std::fabs(rowLoss[i] - wantLoss[i]) <= 8 * U * std::sqrt(cols) * bound[i] + 1e-30, "row loss",
-                       loss * 100000 + i, rowLoss[i], wantLoss[i]);
-            }
-            close("loss gradient", grad, wantGrad, 16 * U, 4 * U * scale);
+    for (int loss : {LOSS_SIGMOID_BINARY_CROSS_ENTROPY, LOSS_SQUARED_ERROR, LOSS_POISSON}) {
+        for (int cols : {1, 3, 10, 37, 300}) { // 300: more columns than threads in a block
+            testElementwiseLoss(r, loss, cols);
         }
     }
 }
 
-static void testVectorsAndOptimizers() {
+// ---- vectors and optimizers ----
+
+static void testVectors() {
     std::mt19937 r(4);
-    for (long long n : {1LL, 7LL, 93LL * 144, 70000LL}) {
-        std::vector<float> x = randoms(r, n, 3), y = randoms(r, n, 3);
-        int blocks = (int) std::min<long long>(grid(n), 1024);
-        std::vector<double> partial(blocks), result(1);
-        emu_launch(dot_partial, {(unsigned) blocks}, {BLOCK}, x.data(), y.data(), partial.data(), n);
-        emu_launch(sum_partials, {1}, {BLOCK}, partial.data(), result.data(), blocks);
-        double want = 0, bound = 0;
-        for (long long i = 0; i < n; i++) {
-            want += (double) x[i] * y[i];
-            bound += std::fabs((double) x[i] * y[i]);
+    for (long long n : {1LL, 7LL, 4097LL, 93LL * 144, 70000LL}) {
+        // ordinary, NaN, +Inf, +Inf with -Inf (the large sizes only ordinary: every fiber switch is a system call)
+        for (int variant = 0; variant < (n > 5000 ? 1 : 4); variant++) {
+            std::vector<float> x = randoms(r, n, 3), y = randoms(r, n, 3);
+            if (variant > 0) {
+                x[0] = variant == 1 ? NaN : Inf;
+                x[n - 1] = variant == 3 ? -Inf : x[n - 1];
+                y[n / 2] = variant == 1 ? NaN : Inf;
+            }
+            int blocks = (int) std::min<long long>(grid(n), 1024);
+            std::vector<double> partial(blocks), result(1);
+            emu_launch(dot_partial, {(unsigned) blocks}, {BLOCK}, x.data(), y.data(), partial.data(), n);
+            emu_launch(sum_partials, {1}, {BLOCK}, partial.data(), result.data(), blocks);
+            double want = 0, bound = 0;
+            for (long long i = 0; i < n; i++) {
+                want += (double) x[i] * y[i];
+                bound += std::fabs((double) x[i] * y[i]);
+            }
+            expect(near(result[0], want, 0, 4 * U * std::sqrt((double) n) * bound + 1e-30), "dot", n, result[0], want);
+            std::vector<double> ax(n), sc(n), zero(n);
+            for (long long i = 0; i < n; i++) {
+                ax[i] = (float) (-1.25f * x[i]) + y[i];
+                sc[i] = 0.5f * x[i];
+                zero[i] = 0.0f * x[i];
+            }
+            std::vector<float> x0 = x;
+            emu_launch(axpy, {grid(n)}, {BLOCK}, -1.25f, x.data(), y.data(), n);
+            close("axpy", y, ax, U, 0);
+            emu_launch(scale, {grid(n)}, {BLOCK}, 0.5f, x.data(), n);
+            close("scale", x, sc, 0, 0);
+            emu_launch(scale, {grid(n)}, {BLOCK}, 0.0f, x0.data(), n);
+            close("scale by 0", x0, zero, 0, 0);
         }
-        expect(std::fabs(result[0] - want) <= 4 * U * std::sqrt((double) n) * bound + 1e-30, "dot", n, result[0], want);
-        std::vector<double> ax(n), sc(n);
-        for (long long i = 0; i < n; i++) {
-            ax[i] = -1.25f * x[i] + y[i];
-            sc[i] = 0.5f * x[i];
-        }
-        emu_launch(axpy, {grid(n)}, {BLOCK}, -1.25f, x.data(), y.data(), n);
-        close("axpy", y, ax, 0, 0);
-        emu_launch(scale, {grid(n)}, {BLOCK}, 0.5f, x.data(), n);
-        close("scale", x, sc, 0, 0);
     }
+}
+
+static void testOptimizers() {
+    std::mt19937 r(5);
     long long n = 93 * 7;
-    for (int nesterov = 0; nesterov < 2; nesterov++) {
-        for (float momentum : {0.f, 0.9f}) {
-            std::vector<float> p = randoms(r, n, 1), v(n, 0.f);
-            std::vector<double> pe(p.begin(), p.end()), ve(n, 0.0);
-            for (int step = 0; step < 3; step++) {
-                std::vector<float> g = randoms(r, n, 1);
-                emu_launch(sgd_update, {grid(n)}, {BLOCK}, p.data(), g.data(), momentum == 0 ? nullptr : v.data(),
-                           0.1f, momentum, nesterov, n);
-                for (long long i = 0; i < n; i++) {
-                    ve[i] = momentum * ve[i] + g[i];
-                    double s = momentum == 0 ? g[i] : (nesterov ? g[i] + momentum * ve[i] : ve[i]);
-                    pe[i] -= 0.1 * s;
+    for (bool special : {false, true}) {
+        for (int nesterov = 0; nesterov < 2; nesterov++) {
+            for (float momentum : {0.f, 0.9f}) {
+                std::vector<float> p = randoms(r, n, 1), v(n, 0.f);
+                if (special) {
+                    for (long long i = 0; i < (long long) SPECIALS.size(); i++) {
+                        p[i] = SPECIALS[i];
+                        v[n - 1 - i] = SPECIALS[i];
+                    }
+                }
+                std::vector<double> pe(p.begin(), p.end()), ve(v.begin(), v.end());
+                for (int step = 0; step < 3; step++) {
+                    std::vector<float> g = randoms(r, n, 1);
+                    if (special) {
+                        g[n / 2 + step] = SPECIALS[step];
+                    }
+                    emu_launch(sgd_update, {grid(n)}, {BLOCK}, p.data(), g.data(), momentum == 0 ? nullptr : v.data(),
+                               0.1f, momentum, nesterov, n);
+                    for (long long i = 0; i < n; i++) {
+                        if (momentum != 0) {
+                            ve[i] = momentum * ve[i] + g[i];
+                        }
+                        double s = momentum == 0 ? g[i] : (nesterov ? g[i] + momentum * ve[i] : ve[i]);
+                        pe[i] -= (double) 0.1f * s;
+                    }
+                }
+                close(special ? "sgd NaN/Inf" : "sgd", p, pe, 16 * U, 16 * U);
+            }
+        }
+        for (float wd : {0.f, 0.01f}) {
+            std::vector<float> p = randoms(r, n, 1), m(n, 0.f), v(n, 0.f);
+            if (special) {
+                for (long long i = 0; i < (long long) SPECIALS.size(); i++) {
+                    p[i] = SPECIALS[i];
                 }
             }
-            close("sgd", p, pe, 16 * U, 16 * U);
-        }
-    }
-    for (float wd : {0.f, 0.01f}) {
-        std::vector<float> p = randoms(r, n, 1), m(n, 0.f), v(n, 0.f);
-        std::vector<double> pe(p.begin(), p.end()), me(n, 0.0), vv(n, 0.0);
-        for (int step = 1; step <= 4; step++) {
-            std::vector<float> g = randoms(r, n, 1);
-            g[0] = 0.f;
-            double c1 = 1.0 - std::pow(0.9f, step), c2 = 1.0 - std::pow(0.999f, step);
-            emu_launch(adam_update, {grid(n)}, {BLOCK}, p.data(), g.data(), m.data(), v.data(), 1e-2f, 0.9f, 0.999f,
-                       1e-8f, wd, c1, c2, n);
-            for (long long i = 0; i < n; i++) {
-                pe[i] -= 1e-2 * wd * pe[i];
-                me[i] = 0.9 * me[i] + 0.1 * g[i];
-                vv[i] = 0.999 * vv[i] + 0.001 * g[i] * g[i];
-                double mh = me[i] / (1 - std::pow(0.9, step));
-                double vh = vv[i] / (1 - std::pow(0.999, step));
-                pe[i] -= 1e-2 * mh / (std::sqrt(vh) + 1e-8);
+            std::vector<double> pe(p.begin(), p.end()), me(n, 0.0), vv(n, 0.0);
+            double b1 = 0.9f, b2 = 0.999f; // the float hyperparameters exactly
+            for (int step = 1; step <= 4; step++) {
+                std::vector<float> g = randoms(r, n, 1);
+                g[0] = 0.f;
+                if (special) {
+                    g[n / 2 + step] = SPECIALS[step];
+                }
+                double c1 = 1.0 - std::pow(b1, step), c2 = 1.0 - std::pow(b2, step);
+                emu_launch(adam_update, {grid(n)}, {BLOCK}, p.data(), g.data(), m.data(), v.data(), 1e-2f, 0.9f,
+                           0.999f, 1e-8f, wd, c1, c2, n);
+                for (long long i = 0; i < n; i++) {
+                    pe[i] -= (double) 1e-2f * wd * pe[i];
+                    me[i] = b1 * me[i] + (1 - b1) * g[i];
+                    vv[i] = b2 * vv[i] + (1 - b2) * g[i] * g[i];
+                    pe[i] -= (double) 1e-2f * (me[i] / c1) / (std::sqrt(vv[i] / c2) + (double) 1e-8f);
+                }
             }
+            close(special ? "adam NaN/Inf" : "adam", p, pe, 64 * U, 1e-6);
         }
-        close("adam", p, pe, 64 * U, 1e-6);
     }
 }
 
@@ -300,7 +435,8 @@ int main() {
     testSoftmaxAndLosses();
     std::printf("softmax and losses: %d checks, %d failures\n", checks, failures);
     std::fflush(stdout);
-    testVectorsAndOptimizers();
+    testVectors();
+    testOptimizers();
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -1,60 +1,25 @@
-// LogitNet CUDA kernels: the element-wise, row and reduction operations of io.logitnet.backend.Backend that
-// cuBLAS does not provide. Each kernel computes what io.logitnet.cpu.CpuBackend computes, in the same numerically
-// stable form: transcendental functions and every sum are evaluated in double and the result is stored in float,
-// exactly as the reference does. Compiled at build time (kernels/build-cuda.sh) into logitnet.fatbin; never with
-// --use_fast_math, since results are checked against the CPU to a few ulps.
+// LogitNet CUDA kernels: the element-wise, row and reduction operations of io.logitnet.backend.Backend that cuBLAS
+// does not provide. The formulas come from ../common/logitnet_formulas.h, which the OpenCL kernels use too; this file
+// holds what is particular to CUDA: the indexing, warp shuffles and block reductions. Transcendental functions and
+// every sum are evaluated in double and the result is stored in float, exactly as io.logitnet.cpu.CpuBackend does.
+// Compiled at build time (kernels/build-cuda.sh) into logitnet.fatbin, with -fmad=false (no contraction into fused
+// multiply-adds, which the reference does not do) and never with --use_fast_math: results are checked against the
+// CPU to a few ulps.
 //
-// Conventions: tensors are dense row-major float arrays; n is the element count, rows x cols the shape.
-// Element-wise kernels use a grid-stride loop, so any grid size is correct. Activation and loss codes are
-// io.logitnet.backend.Activation.code() and io.logitnet.backend.Loss.code().
+// Every kernel has the name and the argument order of the OpenCL kernel of the same operation (kernels/src/main/
+// opencl) and of its constant in io.logitnet.cuda.Kernels and io.logitnet.opencl.Kernels. Conventions: tensors are
+// dense row-major float arrays; n is an element count (64-bit), rows x cols a shape. Element-wise kernels use a
+// grid-stride loop, so any grid size is correct; every index that can pass 2^31 is 64-bit.
 
 #include <math.h>
 
-#define ACT_IDENTITY 0
-#define ACT_SIGMOID 1
-#define ACT_TANH 2
-#define ACT_RELU 3
-#define ACT_EXP 4
-
-#define LOSS_SIGMOID_BCE 0
-#define LOSS_SOFTMAX_CE 1
-#define LOSS_SQUARED_ERROR 2
-#define LOSS_POISSON 3
+#include "../common/logitnet_codes.h"
+#include "../common/logitnet_formulas.h"
 
 // Row kernels and reductions are launched with a block size that is a multiple of 32 and at most this.
 #define MAX_BLOCK 256
 
-// ---- helpers ----
-
-// 1/(1+e^-z) written so that neither branch overflows (CpuBackend.sigmoid).
-__device__ __forceinline__ double sigmoid_d(double z) {
-    if (z >= 0.0) {
-        return 1.0 / (1.0 + exp(-z));
-    }
-    double e = exp(z);
-    return e / (1.0 + e);
-}
-
-__device__ __forceinline__ double activation_d(int f, double z) {
-    switch (f) {
-        case ACT_SIGMOID: return sigmoid_d(z);
-        case ACT_TANH: return tanh(z);
-        case ACT_RELU: return z > 0.0 ? z : 0.0;
-        case ACT_EXP: return exp(z);
-        default: return z;
-    }
-}
-
-// f'(z) written through y = f(z) (CpuBackend.derivative).
-__device__ __forceinline__ double derivative_d(int f, double y) {
-    switch (f) {
-        case ACT_SIGMOID: return y * (1.0 - y);
-        case ACT_TANH: return 1.0 - y * y;
-        case ACT_RELU: return y > 0.0 ? 1.0 : 0.0;
-        case ACT_EXP: return y;
-        default: return 1.0;
-    }
-}
+// ---- reductions over a warp and a block ----
 
 __device__ __forceinline__ double warp_sum(double v) {
     for (int offset = 16; offset > 0; offset >>= 1) {
@@ -65,7 +30,7 @@ __device__ __forceinline__ double warp_sum(double v) {
 
 __device__ __forceinline__ double warp_max(double v) {
     for (int offset = 16; offset > 0; offset >>= 1) {
-        v = fmax(v, __shfl_down_sync(0xffffffffu, v, offset));
+        v = max_nan(v, __shfl_down_sync(0xffffffffu, v, offset));
     }
     return v;
 }
@@ -88,6 +53,7 @@ __device__ double block_sum(double v, double *scratch) {
     return total;
 }
 
+// Maximum over the block, NaN if any value is NaN; every thread gets the result.
 __device__ double block_max(double v, double *scratch) {
     int lane = threadIdx.x & 31;
     int warp = threadIdx.x >> 5;
@@ -100,7 +66,7 @@ __device__ double block_max(double v, double *scratch) {
     __syncthreads();
     double m = -INFINITY;
     for (int w = 0; w < warps; w++) {
-        m = fmax(m, scratch[w]);
+        m = max_nan(m, scratch[w]);
     }
     return m;
 }
@@ -110,115 +76,104 @@ __device__ double block_max(double v, double *scratch) {
 
 // ---- bias, activations ----
 
-// x[i, j] += bias[j]; x: [rows, cols].
+// x[i, j] += bias[j]; x has n elements in rows of cols.
 extern "C" __global__ void add_row_vector(float *x, const float *bias, long long n, int cols) {
     GRID_STRIDE(i, n) {
-        x[i] = __fadd_rn(x[i], bias[i % cols]);
+        x[i] = x[i] + bias[i % cols];
     }
 }
 
 // y = f(z); y may be z.
 extern "C" __global__ void activation_forward(int f, const float *z, float *y, long long n) {
     GRID_STRIDE(i, n) {
-        y[i] = (float) activation_d(f, (double) z[i]);
+        y[i] = (float) activation_of(f, (double) z[i]);
     }
 }
 
 // dz = dy * f'(z) through y = f(z); dz may be dy.
 extern "C" __global__ void activation_backward(int f, const float *y, const float *dy, float *dz, long long n) {
     GRID_STRIDE(i, n) {
-        dz[i] = (float) ((double) dy[i] * derivative_d(f, (double) y[i]));
+        dz[i] = (float) activation_grad(f, (double) y[i], (double) dy[i]);
     }
 }
 
 // ---- row operations: one block per row ----
 
-// y[r, :] = softmax(z[r, :]) with the row maximum subtracted; y may be z.
+// y[r, :] = softmax(z[r, :]) with the row maximum subtracted; y may be z. A row holding a NaN is NaN.
 extern "C" __global__ void softmax_rows(const float *z, float *y, int rows, int cols) {
     __shared__ double scratch[MAX_BLOCK / 32];
     const float *zr = z + (long long) blockIdx.x * cols;
     float *yr = y + (long long) blockIdx.x * cols;
     double max = -INFINITY;
-    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-        max = fmax(max, (double) zr[j]);
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
+        max = max_nan(max, (double) zr[j]);
     }
     max = block_max(max, scratch);
     double sum = 0.0;
-    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
         sum += exp((double) zr[j] - max);
     }
     sum = block_sum(sum, scratch);
-    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
         yr[j] = (float) (exp((double) zr[j] - max) / sum);
     }
 }
 
-// The fused output activation + loss of one row per block (CpuBackend.lossForwardBackward):
-// rowLoss[r] = sum of the row's losses; grad (may be null) = gradScale * (f(z) - y).
-// For softmax cross-entropy, targets is [rows, 1] of class indices; a row whose index is not an integer in
-// [0, cols) gets a NaN loss and its index is recorded in *badRow (the smallest such row wins).
-extern "C" __global__ void loss_forward_backward(int loss, const float *logits, const float *targets, float *grad,
-                                                 float *rowLoss, float gradScale, int rows, int cols, int *badRow) {
+// Element-wise losses summed per row: row_loss[r] = sum over j of loss(z[r, j], t[r, j]); grad (may be null) =
+// grad_scale * (f(z) - t) with f the loss's output activation.
+extern "C" __global__ void loss_rows(int loss, const float *z, const float *t, float *grad, float *row_loss,
+                                     float grad_scale, int rows, int cols) {
+    __shared__ double scratch[MAX_BLOCK / 32];
+    long long o = (long long) blockIdx.x * cols;
+    double sum = 0.0;
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
+        double zz = z[o + j];
+        double tt = t[o + j];
+        sum += loss_value(loss, zz, tt);
+        if (grad != nullptr) {
+            grad[o + j] = (float) ((double) grad_scale * (loss_output(loss, zz) - tt));
+        }
+    }
+    sum = block_sum(sum, scratch);
+    if (threadIdx.x == 0) {
+        row_loss[blockIdx.x] = (float) sum;
+    }
+}
+
+// Softmax cross-entropy from logits: row_loss[r] = logsumexp(z[r, :]) - z[r, c] with c = t[r] a class index;
+// grad (may be null) = grad_scale * (softmax(z[r, :]) - onehot(c)). A row whose index is not an integer in
+// [0, cols) gets a NaN loss and gradient, and the smallest such row is recorded in *bad_row (the host reports it).
+extern "C" __global__ void softmax_cross_entropy_rows(const float *z, const float *t, float *grad, float *row_loss,
+                                                      float grad_scale, int rows, int cols, int *bad_row) {
     __shared__ double scratch[MAX_BLOCK / 32];
     int r = blockIdx.x;
     long long o = (long long) r * cols;
-    const float *zr = logits + o;
-    if (loss == LOSS_SOFTMAX_CE) {
-        float t = targets[r];
-        int c = (int) t;
-        bool valid = (float) c == t && c >= 0 && c < cols;
-        double max = -INFINITY;
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-            max = fmax(max, (double) zr[j]);
-        }
-        max = block_max(max, scratch);
-        double sum = 0.0;
-        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-            sum += exp((double) zr[j] - max);
-        }
-        sum = block_sum(sum, scratch);
-        double logSum = log(sum);
-        if (grad != nullptr) {
-            for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-                double p = exp((double) zr[j] - max - logSum);
-                grad[o + j] = valid ? (float) ((double) gradScale * (p - (j == c ? 1.0 : 0.0))) : NAN;
-            }
-        }
-        if (threadIdx.x == 0) {
-            if (valid) {
-                rowLoss[r] = (float) ((max + logSum) - (double) zr[c]);
-            } else {
-                rowLoss[r] = NAN;
-                atomicMin(badRow, r);
-            }
-        }
-        return;
+    float tc = t[r];
+    int valid = class_index_valid(tc, cols);
+    int c = valid ? (int) tc : 0;
+    double max = -INFINITY;
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
+        max = max_nan(max, (double) z[o + j]);
     }
-    const float *tr = targets + o;
-    double rowSum = 0.0;
-    for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-        double z = zr[j];
-        double t = tr[j];
-        double value;
-        double p;
-        if (loss == LOSS_SIGMOID_BCE) {
-            value = fmax(z, 0.0) - z * t + log1p(exp(-fabs(z)));
-            p = sigmoid_d(z);
-        } else if (loss == LOSS_SQUARED_ERROR) {
-            value = 0.5 * (z - t) * (z - t);
-            p = z;
-        } else { // LOSS_POISSON
-            p = exp(z);
-            value = p - t * z;
-        }
-        rowSum += value;
-        if (grad != nullptr) {
-            grad[o + j] = (float) ((double) gradScale * (p - t));
+    max = block_max(max, scratch);
+    double sum = 0.0;
+    for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
+        sum += exp((double) z[o + j] - max);
+    }
+    sum = block_sum(sum, scratch);
+    double log_sum = log(sum);
+    if (grad != nullptr) {
+        for (long long j = threadIdx.x; j < cols; j += blockDim.x) {
+            grad[o + j] = valid ? (float) softmax_ce_grad(grad_scale, z[o + j], max, log_sum, j == c) : NAN;
         }
     }
-    rowSum = block_sum(rowSum, scratch);
     if (threadIdx.x == 0) {
-        rowLoss[r] = (float) rowSum;
+        if (valid) {
+            row_loss[r] = (float) softmax_ce_loss(max, log_sum, z[o + c]);
+        } else {
+            row_loss[r] = NAN;
+            atomicMin(bad_row, r);
+        }
     }
 }
 
@@ -227,15 +182,15 @@ extern "C" __global__ void loss_forward_backward(int loss, const float *logits, 
 // Column sums, pass 1: block (32, ty) sums 32 columns over one chunk of rows in double; the ty threads of a column
 // are combined in shared memory in a fixed order. partial: [chunks, cols] doubles, chunk = blockIdx.y.
 extern "C" __global__ void column_sums_partial(const float *x, double *partial, int rows, int cols,
-                                               int rowsPerChunk) {
+                                               int rows_per_chunk) {
     __shared__ double acc[MAX_BLOCK];
-    int col = blockIdx.x * 32 + threadIdx.x;
-    int r0 = blockIdx.y * rowsPerChunk;
-    int r1 = min(rows, r0 + rowsPerChunk);
+    long long col = (long long) blockIdx.x * 32 + threadIdx.x;
+    long long r0 = (long long) blockIdx.y * rows_per_chunk;
+    long long r1 = min((long long) rows, r0 + rows_per_chunk);
     double s = 0.0;
     if (col < cols) {
-        for (int r = r0 + threadIdx.y; r < r1; r += blockDim.y) {
-            s += x[(long long) r * cols + col];
+        for (long long r = r0 + threadIdx.y; r < r1; r += blockDim.y) {
+            s += x[r * cols + col];
         }
     }
     acc[threadIdx.y * 32 + threadIdx.x] = s;
@@ -251,7 +206,7 @@ extern "C" __global__ void column_sums_partial(const float *x, double *partial, 
 
 // Column sums, pass 2: out[j] = sum over chunks of partial[chunk, j].
 extern "C" __global__ void column_sums_finish(const double *partial, float *out, int chunks, int cols) {
-    int col = blockIdx.x * blockDim.x + threadIdx.x;
+    long long col = (long long) blockIdx.x * blockDim.x + threadIdx.x;
     if (col < cols) {
         double s = 0.0;
         for (int c = 0; c < chunks; c++) {
@@ -290,53 +245,46 @@ extern "C" __global__ void sum_partials(const double *partial, double *result, i
 
 // ---- vector algebra ----
 
-// y = alpha * x + y.
+// y = alpha * x + y (two roundings, as the reference: -fmad=false).
 extern "C" __global__ void axpy(float alpha, const float *x, float *y, long long n) {
     GRID_STRIDE(i, n) {
-        y[i] = __fadd_rn(__fmul_rn(alpha, x[i]), y[i]); // two roundings, as the reference
+        y[i] = alpha * x[i] + y[i];
     }
 }
 
 // x = alpha * x.
 extern "C" __global__ void scale(float alpha, float *x, long long n) {
     GRID_STRIDE(i, n) {
-        x[i] = __fmul_rn(alpha, x[i]);
+        x[i] = alpha * x[i];
     }
 }
 
-// ---- fused optimizer updates (as PyTorch's, see Backend.sgdUpdate / adamUpdate) ----
+// ---- fused optimizer updates (Backend.sgdUpdate / adamUpdate) ----
 
-// SGD with momentum (dampening 0): v = momentum*v + g; step = nesterov ? g + momentum*v : v; p -= lr*step.
-// With momentum 0 the velocity is not touched (it may be null).
+// SGD with momentum (dampening 0); with momentum 0 the velocity is not touched (it may be null).
 extern "C" __global__ void sgd_update(float *p, const float *g, float *v, float lr, float momentum, int nesterov,
                                       long long n) {
     GRID_STRIDE(i, n) {
         float gi = g[i];
-        if (momentum == 0.0f) {
-            p[i] = __fsub_rn(p[i], __fmul_rn(lr, gi));
-        } else {
-            float vi = __fadd_rn(__fmul_rn(momentum, v[i]), gi);
+        float vi = 0.0f;
+        if (momentum != 0.0f) {
+            vi = sgd_velocity(v[i], gi, momentum);
             v[i] = vi;
-            float step = nesterov ? __fadd_rn(gi, __fmul_rn(momentum, vi)) : vi;
-            p[i] = __fsub_rn(p[i], __fmul_rn(lr, step));
         }
+        p[i] = sgd_param(p[i], gi, vi, lr, momentum, nesterov);
     }
 }
 
-// Adam / AdamW: p -= lr*wd*p (decoupled); m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
-// p -= lr * (m / c1) / (sqrt(v / c2) + eps) with c1 = 1-b1^t, c2 = 1-b2^t computed by the caller in double.
+// Adam / AdamW; c1 = 1 - beta1^t and c2 = 1 - beta2^t from the host.
 extern "C" __global__ void adam_update(float *p, const float *g, float *m, float *v, float lr, float beta1,
-                                       float beta2, float eps, float weightDecay, double c1, double c2,
+                                       float beta2, float eps, float weight_decay, double c1, double c2,
                                        long long n) {
     GRID_STRIDE(i, n) {
         float gi = g[i];
-        float mi = __fadd_rn(__fmul_rn(beta1, m[i]), __fmul_rn(__fsub_rn(1.0f, beta1), gi));
-        float vi = __fadd_rn(__fmul_rn(beta2, v[i]), __fmul_rn(__fmul_rn(__fsub_rn(1.0f, beta2), gi), gi));
+        float mi = adam_moment1(m[i], gi, beta1);
+        float vi = adam_moment2(v[i], gi, beta2);
         m[i] = mi;
         v[i] = vi;
-        double pi = p[i];
-        pi -= (double) lr * (double) weightDecay * pi;
-        pi -= (double) lr * ((double) mi / c1) / (sqrt((double) vi / c2) + (double) eps);
-        p[i] = (float) pi;
+        p[i] = adam_param(p[i], mi, vi, lr, eps, weight_decay, c1, c2);
     }
 }

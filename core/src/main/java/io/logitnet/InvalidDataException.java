@@ -4,7 +4,7 @@ package io.logitnet;
  * Input data that cannot be used, with where it came from: the source (a file name, or a description such as
  * "labels array"), 1-based line and column where they apply (0 when not), and the offending value.
  */
-public final class InvalidDataException extends LogitNetException {
+public class InvalidDataException extends LogitNetException {
     private final String source;
     private final long line;
     private final long column;

@@ -22,8 +22,10 @@ public final class BenchCli {
             "  --quick              small grid, few repetitions (under a minute; CI smoke test)",
             "  --json               print one JSON array (an object per measurement) on stdout; progress on stderr",
             "  --out DIR            write DIR/DATE-stepbench.{md,json,png}",
+            "  --name NAME          the report files' name after the date: DIR/DATE-NAME.{md,json,png}",
             "  --backend LIST       backends to run, e.g. cpu,opencl (default: every available one)",
             "  --shape LIST         shapes BATCHxIN-H1-...-OUT, e.g. 1024x784-4096-10 (default: the built-in grid)",
+            "  --add-shape LIST     shapes run after the grid's",
             "  --python PATH        interpreter with torch (default: /usr/bin/python3, then python3)",
             "  --no-pytorch         LogitNet only",
             "  --torch-threads N    PyTorch CPU threads (default: every core, as LogitNet uses)",
@@ -32,7 +34,8 @@ public final class BenchCli {
             "  --budget-s S         time allowed per measurement; slower shapes are skipped with a note",
             "  --gemm-n N           size of the square GEMM that measures each device's peak",
             "  --epoch-steps N      mini-batches in the timed epoch (0: no epoch timing)",
-            "  --profile / --no-profile   per-operation breakdown of 1024x784-4096-10 (default: on, off with --quick)");
+            "  --profile / --no-profile   per-operation breakdown of 1024x784-4096-10 (default: on, off with --quick)",
+            "  --profile-shape LIST shapes of the grid to break down per operation (instead of 1024x784-4096-10)");
 
     /**
      * Parses {@code args}, runs, and reports.
@@ -60,13 +63,14 @@ public final class BenchCli {
                     case "--json" -> json = true;
                     case "--out" -> outDir = Path.of(value(args, ++i, arg));
                     case "--backend" -> o = o.withBackends(List.of(value(args, ++i, arg).split(",")));
-                    case "--shape" -> {
-                        List<Shape> grid = new ArrayList<>();
-                        for (String s : value(args, ++i, arg).split(",")) {
-                            grid.add(Shape.parse(s));
-                        }
+                    case "--name" -> o = o.withName(value(args, ++i, arg));
+                    case "--shape" -> o = o.withGrid(shapes(value(args, ++i, arg)));
+                    case "--add-shape" -> {
+                        List<Shape> grid = new ArrayList<>(o.grid());
+                        grid.addAll(shapes(value(args, ++i, arg)));
                         o = o.withGrid(grid);
                     }
+                    case "--profile-shape" -> o = o.withProfileShapes(shapes(value(args, ++i, arg)));
                     case "--python" -> o = o.withPytorch(true, value(args, ++i, arg), o.torchThreads());
                     case "--no-pytorch" -> o = o.withPytorch(false, o.python(), o.torchThreads());
                     case "--torch-threads" -> o = o.withPytorch(o.pytorch(), o.python(),
@@ -92,6 +96,14 @@ public final class BenchCli {
         return execute(o, json, outDir, out, err);
     }
 
+    private static List<Shape> shapes(String list) {
+        List<Shape> out = new ArrayList<>();
+        for (String s : list.split(",")) {
+            out.add(Shape.parse(s));
+        }
+        return out;
+    }
+
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
@@ -110,7 +122,7 @@ public final class BenchCli {
         PrintStream log = json ? err : out;
         StepBench.Result r = StepBench.run(o, log);
         if (outDir != null) {
-            for (Path p : Report.write(r, outDir)) {
+            for (Path p : Report.write(r, outDir, o.name())) {
                 log.println("wrote " + p);
             }
         }

@@ -1,5 +1,8 @@
 package io.logitnet.bench;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -38,8 +41,37 @@ public final class Plot {
 
     /** Writes the PNG. */
     public static void write(StepBench.Result r, Path png) throws IOException {
+        write(r.date(), r.machine(), r.measurements(), png);
+    }
+
+    /**
+     * Draws the plot of a report written elsewhere (where the Java runtime had no {@code java.desktop}, e.g. the
+     * bundle on a GPU host): {@code java -cp cli/target/logitnet.jar io.logitnet.bench.Plot DATE-NAME.json ...}
+     * writes {@code DATE-NAME.png} beside each JSON document.
+     */
+    public static void main(String[] args) throws IOException {
+        if (args.length == 0) {
+            System.err.println("usage: java -cp logitnet.jar io.logitnet.bench.Plot REPORT.json ...");
+            System.exit(2);
+        }
+        for (String a : args) {
+            Path json = Path.of(a);
+            JsonNode doc = Report.JSON.readTree(json.toFile());
+            Map<String, String> machine = Report.JSON.convertValue(doc.path("machine"),
+                    new TypeReference<Map<String, String>>() { });
+            List<Measurement> rows = Report.JSON.convertValue(doc.path("measurements"),
+                    new TypeReference<List<Measurement>>() { });
+            String name = json.getFileName().toString().replaceFirst("\\.json$", "");
+            Path png = json.resolveSibling(name + ".png");
+            write(doc.path("date").asText(), machine, rows, png);
+            System.out.println("wrote " + png + " (" + rows.size() + " measurements)");
+        }
+    }
+
+    private static void write(String date, Map<String, String> machine, List<Measurement> measurements, Path png)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
-        List<Family> families = families(r.measurements());
+        List<Family> families = families(measurements);
         int cols = Math.max(1, Math.min(2, families.size()));
         int rows = Math.max(1, (families.size() + cols - 1) / cols);
         BufferedImage img = new BufferedImage(cols * PANEL_W, TITLE_H + rows * PANEL_H, BufferedImage.TYPE_INT_RGB);
@@ -53,8 +85,8 @@ public final class Plot {
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
             g.drawString("Training-step throughput against hidden width (higher is better)", 20, 24);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-            g.drawString(r.date() + ", " + r.machine().getOrDefault("cpu", "") + ", "
-                    + r.machine().getOrDefault("cores", "").replaceAll(" \\(.*", "") + " cores; "
+            g.drawString(date + ", " + machine.getOrDefault("cpu", "") + ", "
+                    + machine.getOrDefault("cores", "").replaceAll(" \\(.*", "") + " cores; "
                     + "GFLOP/s = 6·batch·Σ in·out / median step time", 20, 42);
             Map<String, Color> colors = new LinkedHashMap<>();
             for (Family f : families) {

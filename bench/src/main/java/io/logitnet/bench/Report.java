@@ -50,20 +50,19 @@ public final class Report {
             doc.set("pytorch", r.pytorchInfo());
         }
         doc.set("measurements", JSON.valueToTree(r.measurements()));
-        ObjectNode profiles = doc.putObject("profiles");
-        profiles.put("shape", StepBench.ISSUE_2_SHAPE.id());
-        for (Map.Entry<String, List<StepProfile.Op>> e : r.profiles().entrySet()) {
-            ArrayNode ops = profiles.putArray(e.getKey());
-            for (StepProfile.Op op : e.getValue()) {
+        ArrayNode profiles = doc.putArray("profiles");
+        for (StepProfile.Breakdown b : r.profiles()) {
+            ObjectNode p = profiles.addObject().put("backend", b.backend()).put("device", b.device())
+                    .put("shape", b.shape().id());
+            ArrayNode ops = p.putArray("ops");
+            for (StepProfile.Op op : b.ops()) {
                 ObjectNode o = ops.addObject().put("op", op.name()).put("ms", op.ms());
                 if (op.flops() > 0) {
                     o.put("gflops", op.gflops());
                 }
             }
         }
-        if (r.pytorchProfile() != null) {
-            profiles.set("pytorch", r.pytorchProfile());
-        }
+        doc.set("pytorch_profiles", JSON.valueToTree(r.pytorchProfiles()));
         doc.set("notes", JSON.valueToTree(r.notes()));
         doc.put("wall_seconds", r.wallSeconds());
         try {
@@ -74,22 +73,32 @@ public final class Report {
     }
 
     /**
-     * Writes {@code DATE-stepbench.json}, {@code .md} and {@code .png} into {@code dir}.
+     * Writes {@code DATE-NAME.json}, {@code .md} and {@code .png} into {@code dir}. A plot that cannot be drawn here
+     * (a Java runtime without {@code java.desktop}, no fonts) leaves the other two files whole; the Markdown says why
+     * and how to draw it from the JSON ({@link Plot#main}).
      *
      * @return the files written
      */
-    public static List<Path> write(StepBench.Result r, Path dir) {
+    public static List<Path> write(StepBench.Result r, Path dir, String name) {
         try {
             Files.createDirectories(dir);
-            Path stem = StepBench.defaultStem(dir, r.date());
+            Path stem = StepBench.stem(dir, r.date(), name);
             Path json = Path.of(stem + ".json");
             Path md = Path.of(stem + ".md");
             Path png = Path.of(stem + ".png");
             Files.writeString(json, jsonDocument(r) + "\n", StandardCharsets.UTF_8);
-            Plot.write(r, png);
-            Files.writeString(md, markdown(r, png.getFileName().toString(), json.getFileName().toString()),
-                    StandardCharsets.UTF_8);
-            return List.of(md, json, png);
+            String plotMissing = null;
+            try {
+                Plot.write(r, png);
+            } catch (IOException | RuntimeException | Error e) { // never name a java.desktop class here: it may be absent
+                if (e instanceof VirtualMachineError) {
+                    throw (VirtualMachineError) e;
+                }
+                plotMissing = e.toString();
+            }
+            Files.writeString(md, markdown(r, png.getFileName().toString(), json.getFileName().toString(),
+                    plotMissing), StandardCharsets.UTF_8);
+            return plotMissing == null ? List.of(md, json, png) : List.of(md, json);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the benchmark report into " + dir, e);
         }
@@ -117,8 +126,12 @@ public final class Report {
         return sb.toString();
     }
 
-    /** The Markdown report: context, goals with pass/miss, issue 2's shape with its breakdown, every number. */
-    public static String markdown(StepBench.Result r, String png, String json) {
+    /**
+     * The Markdown report: context, goals with pass/miss, issue 2's shape, the breakdowns, every number.
+     *
+     * @param plotMissing why the plot could not be drawn, or null when it was
+     */
+    public static String markdown(StepBench.Result r, String png, String json, String plotMissing) {
         StringBuilder sb = new StringBuilder();
         sb.append("# LogitNet training-step benchmark, ").append(r.date()).append("\n\n");
         sb.append("Command: `").append(r.command()).append("`  \n");
@@ -156,7 +169,12 @@ public final class Report {
                         + "above 1 means LogitNet (this backend) is faster.\n\n");
         goals(sb, r);
         issue2(sb, r);
+        breakdowns(sb, r);
         sb.append("## Throughput\n\n![throughput against hidden width](").append(png).append(")\n\n");
+        if (plotMissing != null) {
+            sb.append("(Not drawn where the benchmark ran: ").append(plotMissing).append(". Draw it from the JSON: `java "
+                    + "-cp cli/target/logitnet.jar io.logitnet.bench.Plot ").append(json).append("`.)\n\n");
+        }
         sb.append("## GEMM peaks (TFLOP/s, ").append(r.gemmN()).append("³)\n\n| device | TFLOP/s |\n|---|---:|\n");
         r.gemmPeaks().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(f4(v)).append(" |\n"));
         sb.append("\n## All measurements\n\n");
@@ -237,6 +255,17 @@ public final class Report {
                         .append(" |\n");
             }
         }
+        for (String p : List.of("fp32", "tf32")) {
+            Double ours = r.gemmPeaks().get("cuda " + p);
+            Double theirs = r.gemmPeaks().get("pytorch cuda " + p);
+            if (ours != null && theirs != null) {
+                double ratio = ours / theirs;
+                sb.append("| CUDA GEMM ").append(r.gemmN()).append("³ ").append(p).append(" ≥ 0.95× PyTorch's | ")
+                        .append(String.format(Locale.ROOT, "%.1f vs %.1f TFLOP/s: %s", ours, theirs, ratio(ratio)))
+                        .append(" | ").append(ratio >= 0.95 ? "pass" : String.format(Locale.ROOT, "miss by %.0f%%",
+                                100 * (0.95 - ratio) / 0.95)).append(" |\n");
+            }
+        }
         List<Measurement> cl = select(r, "opencl", false);
         boolean nvidia = !cl.isEmpty() && cl.get(0).device().toLowerCase(Locale.ROOT).contains("nvidia");
         List<Measurement> cudaAll = select(r, "cuda", false);
@@ -292,32 +321,57 @@ public final class Report {
         if (!any) {
             sb.append("Not in this run's grid.\n");
         }
-        for (Map.Entry<String, List<StepProfile.Op>> e : r.profiles().entrySet()) {
-            double total = 0;
-            for (StepProfile.Op op : e.getValue()) {
-                total += op.ms();
-            }
-            sb.append("\nWhere the time goes on ").append(e.getKey())
-                    .append(" (each operation run alone, synchronized; median of the repetitions):\n\n")
-                    .append("| operation | ms | share | GFLOP/s |\n|---|---:|---:|---:|\n");
-            for (StepProfile.Op op : e.getValue()) {
-                sb.append("| ").append(op.name()).append(" | ").append(f3(op.ms())).append(" | ")
-                        .append(String.format(Locale.ROOT, "%.1f%%", 100 * op.ms() / total)).append(" | ")
-                        .append(op.flops() > 0 ? String.format(Locale.ROOT, "%.1f", op.gflops()) : "").append(" |\n");
-            }
-            sb.append("| **sum** | ").append(f3(total)).append(" | 100% | |\n");
-            roofline(sb, r, e.getKey(), e.getValue(), total);
-        }
-        if (r.pytorchProfile() != null && r.pytorchProfile().has("ops")) {
-            sb.append("\nPyTorch CPU, the same step under `torch.autograd.profiler` (self CPU time per operator, "
-                    + "per step; the profiler adds overhead):\n\n| operator | ms | calls |\n|---|---:|---:|\n");
-            for (JsonNode op : r.pytorchProfile().get("ops")) {
-                sb.append("| ").append(op.path("name").asText()).append(" | ").append(f3(op.path("ms").asDouble()))
-                        .append(" | ").append(String.format(Locale.ROOT, "%.0f", op.path("calls").asDouble()))
-                        .append(" |\n");
-            }
-        }
         sb.append('\n');
+    }
+
+    /** Where the time goes: each profiled shape on each backend, then PyTorch's own view of the same step. */
+    private static void breakdowns(StringBuilder sb, StepBench.Result r) {
+        List<Shape> shapes = new ArrayList<>();
+        r.profiles().forEach(b -> {
+            if (!shapes.contains(b.shape())) {
+                shapes.add(b.shape());
+            }
+        });
+        for (Shape s : shapes) {
+            sb.append("## Where the time goes: batch ").append(s.batch()).append(", ").append(s.arrows())
+                    .append("\n");
+            for (StepProfile.Breakdown b : r.profiles()) {
+                if (!b.shape().equals(s)) {
+                    continue;
+                }
+                double total = 0;
+                for (StepProfile.Op op : b.ops()) {
+                    total += op.ms();
+                }
+                sb.append("\n").append(b.backend()).append(" fp32 on ").append(b.device())
+                        .append(" (each operation run alone, synchronized; median of the repetitions):\n\n")
+                        .append("| operation | ms | share | GFLOP/s |\n|---|---:|---:|---:|\n");
+                for (StepProfile.Op op : b.ops()) {
+                    sb.append("| ").append(op.name()).append(" | ").append(f3(op.ms())).append(" | ")
+                            .append(String.format(Locale.ROOT, "%.1f%%", 100 * op.ms() / total)).append(" | ")
+                            .append(op.flops() > 0 ? String.format(Locale.ROOT, "%.1f", op.gflops()) : "")
+                            .append(" |\n");
+                }
+                sb.append("| **sum** | ").append(f3(total)).append(" | 100% | |\n");
+                roofline(sb, r, b.backend(), b.ops(), total);
+            }
+            for (JsonNode p : r.pytorchProfiles()) {
+                List<Integer> layers = new ArrayList<>();
+                p.path("layers").forEach(w -> layers.add(w.asInt()));
+                if (!new Shape(p.path("batch").asInt(), layers).equals(s)) {
+                    continue;
+                }
+                sb.append("\nPyTorch ").append(p.path("device").asText()).append(", the same step in fp32 under the "
+                        + "profiler (").append(p.path("measure").asText("self CPU time per operator"))
+                        .append(", per step; the profiler adds overhead):\n\n| operator | ms | calls |\n|---|---:|---:|\n");
+                for (JsonNode op : p.path("ops")) {
+                    sb.append("| ").append(op.path("name").asText()).append(" | ")
+                            .append(f3(op.path("ms").asDouble())).append(" | ")
+                            .append(String.format(Locale.ROOT, "%.0f", op.path("calls").asDouble())).append(" |\n");
+                }
+            }
+            sb.append('\n');
+        }
     }
 
     /** GEMM time against element-wise time, and the step against the bound its FLOPs set at the GEMM peak. */

@@ -79,66 +79,94 @@ public final class StepBench {
      * @param budgetSeconds time allowed for one measurement; shapes estimated to need more are skipped
      * @param gemmN         size n of the n×n×n GEMM that measures each device's peak
      * @param epochSteps    mini-batches in the timed epoch, 0 for no epoch timing
-     * @param profile       break issue 2's shape down operation by operation on each backend (and in PyTorch)
+     * @param profileShapes shapes of the grid to break down operation by operation on each backend (FP32) and in
+     *                      PyTorch; empty for none
+     * @param name          the report files' name after the date: {@code DATE-NAME.md}
      * @param command       the command line, for the report
      */
     public record Options(boolean quick, List<String> backends, List<Shape> grid, boolean pytorch, String python,
                           int torchThreads, int warmup, int reps, double minSeconds, double budgetSeconds, int gemmN,
-                          int epochSteps, boolean profile, String command) {
+                          int epochSteps, List<Shape> profileShapes, String name, String command) {
+        /** The report files' name after the date, unless {@code --name} says otherwise. */
+        public static final String DEFAULT_NAME = "stepbench";
+
         public Options {
             grid = List.copyOf(grid);
+            profileShapes = List.copyOf(profileShapes);
             backends = backends == null ? null : List.copyOf(backends);
             if (warmup < 0 || reps < 1 || budgetSeconds <= 0 || gemmN < 1 || epochSteps < 0) {
                 throw new IllegalArgumentException("invalid options: warmup " + warmup + ", reps " + reps
                         + ", budget " + budgetSeconds + " s, gemm n " + gemmN + ", epoch steps " + epochSteps);
+            }
+            if (!name.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("invalid report name '" + name
+                        + "': letters, digits, '.', '_' and '-' only");
             }
         }
 
         /** The defaults of a full run ({@code quick} false) or of {@code --quick}. */
         public static Options defaults(boolean quick) {
             return quick
-                    ? new Options(true, null, QUICK_GRID, true, null, 0, 1, 3, 0.1, 5, 1024, 2, false, "")
-                    : new Options(false, null, DEFAULT_GRID, true, null, 0, 2, 10, 1.0, 30, 2048, 5, true, "");
+                    ? new Options(true, null, QUICK_GRID, true, null, 0, 1, 3, 0.1, 5, 1024, 2, List.of(),
+                            DEFAULT_NAME, "")
+                    : new Options(false, null, DEFAULT_GRID, true, null, 0, 2, 10, 1.0, 30, 2048, 5,
+                            List.of(ISSUE_2_SHAPE), DEFAULT_NAME, "");
+        }
+
+        /** Whether any shape is broken down operation by operation. */
+        public boolean profile() {
+            return !profileShapes.isEmpty();
         }
 
         public Options withBackends(List<String> v) {
             return new Options(quick, v, grid, pytorch, python, torchThreads, warmup, reps, minSeconds, budgetSeconds,
-                    gemmN, epochSteps, profile, command);
+                    gemmN, epochSteps, profileShapes, name, command);
         }
 
         public Options withGrid(List<Shape> v) {
             return new Options(quick, backends, v, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profile, command);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command);
         }
 
         public Options withPytorch(boolean v, String interpreter, int threads) {
             return new Options(quick, backends, grid, v, interpreter, threads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profile, command);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command);
         }
 
         public Options withTiming(int warmupSteps, int timedSteps, double budget) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmupSteps, timedSteps,
-                    minSeconds, budget, gemmN, epochSteps, profile, command);
+                    minSeconds, budget, gemmN, epochSteps, profileShapes, name, command);
         }
 
         public Options withGemmN(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, v, epochSteps, profile, command);
+                    budgetSeconds, v, epochSteps, profileShapes, name, command);
         }
 
         public Options withEpochSteps(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, v, profile, command);
+                    budgetSeconds, gemmN, v, profileShapes, name, command);
         }
 
+        /** Issue 2's shape ({@code true}) or no shape ({@code false}) broken down operation by operation. */
         public Options withProfile(boolean v) {
+            return withProfileShapes(v ? List.of(ISSUE_2_SHAPE) : List.of());
+        }
+
+        /** These shapes broken down operation by operation; each must also be in the grid to be measured. */
+        public Options withProfileShapes(List<Shape> v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, v, command);
+                    budgetSeconds, gemmN, epochSteps, v, name, command);
+        }
+
+        public Options withName(String v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profileShapes, v, command);
         }
 
         public Options withCommand(String v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profile, v);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, v);
         }
     }
 
@@ -152,15 +180,17 @@ public final class StepBench {
      * @param gemmPeaks     {@code backend precision} (or {@code pytorch DEVICE precision}) → TFLOP/s of an n×n×n GEMM
      * @param gemmN         that n
      * @param measurements  one row per backend, precision and shape
-     * @param profiles      backend → operation breakdown of issue 2's shape
+     * @param profiles      operation breakdowns of the profiled shapes, one per backend and shape
      * @param pytorchInfo   torch version, threads, BLAS, CUDA, as the script reported them; null without PyTorch
-     * @param pytorchProfile PyTorch's operator breakdown of issue 2's shape on the CPU; null when not taken
+     * @param pytorchProfiles PyTorch's breakdowns of the profiled shapes, one per PyTorch device and shape, as the
+     *                      script reported them ({@code device}, {@code batch}, {@code layers}, {@code measure},
+     *                      {@code ops})
      * @param notes         skipped backends, rejected interpreters, errors
      * @param wallSeconds   how long the run took
      */
     public record Result(String date, String command, Map<String, String> machine, Map<String, String> devices,
                          Map<String, Double> gemmPeaks, int gemmN, List<Measurement> measurements,
-                         Map<String, List<StepProfile.Op>> profiles, JsonNode pytorchInfo, JsonNode pytorchProfile,
+                         List<StepProfile.Breakdown> profiles, JsonNode pytorchInfo, List<JsonNode> pytorchProfiles,
                          List<String> notes, double wallSeconds) {
     }
 
@@ -169,9 +199,14 @@ public final class StepBench {
         long start = System.nanoTime();
         String loadBefore = MachineInfo.loadAverage();
         List<String> notes = new ArrayList<>();
+        for (Shape s : o.profileShapes()) {
+            if (!o.grid().contains(s)) {
+                notes.add("profile of " + s.id() + " not taken: the shape is not in the grid");
+            }
+        }
         Map<String, String> devices = new LinkedHashMap<>();
         Map<String, Double> peaks = new LinkedHashMap<>();
-        Map<String, List<StepProfile.Op>> profiles = new LinkedHashMap<>();
+        List<StepProfile.Breakdown> profiles = new ArrayList<>();
         List<Measurement> rows = new ArrayList<>();
         List<String> names = o.backends();
         if (names == null) {
@@ -186,13 +221,13 @@ public final class StepBench {
         }
         List<Backend> open = new ArrayList<>();
         PyTorchRunner torch = null;
-        JsonNode torchProfile = null;
+        List<JsonNode> torchProfiles = new ArrayList<>();
         try {
             for (String name : names) {
                 try {
                     Backend b = BenchBackends.open(name);
                     open.add(b);
-                    devices.put(b.name(), b.deviceName() + tuning(b));
+                    devices.put(b.name(), b.deviceName() + "; " + b.device().details());
                     log.println("backend " + b.name() + ": " + b.deviceName());
                 } catch (BenchBackends.Unavailable e) {
                     notes.add(e.getMessage());
@@ -240,15 +275,27 @@ public final class StepBench {
                         b.setPrecision(p);
                         Measurement m = measure(b, s, o, peaks.get(b.name() + " " + lower(p)), log);
                         shapeRows.add(m);
-                        if (o.profile() && s.equals(ISSUE_2_SHAPE) && p == Precision.FP32 && m.measured()) {
-                            profiles.put(b.name(), StepProfile.profile(b, s, o.quick() ? 2 : 5));
+                        if (o.profileShapes().contains(s) && p == Precision.FP32 && m.measured()) {
+                            log.println("profiling " + b.name() + " " + s.id());
+                            profiles.add(new StepProfile.Breakdown(b.name(), b.deviceName(), s,
+                                    StepProfile.profile(b, s, o.quick() ? 2 : 5)));
                         }
                     }
                 }
                 if (torch != null) {
                     shapeRows = withPytorch(shapeRows, open, torch, torchPeaks, s, o, notes, log);
-                    if (o.profile() && s.equals(ISSUE_2_SHAPE) && torchPeaks.containsKey("cpu fp32")) {
-                        torchProfile = torch.profile("cpu", s, o.quick() ? 2 : 5);
+                    if (o.profileShapes().contains(s)) {
+                        for (String dev : List.of("cpu", "cuda")) {
+                            if (torchPeaks.containsKey(dev + " fp32")) {
+                                JsonNode prof = torch.profile(dev, s, o.quick() ? 2 : 5);
+                                if (prof.has("error")) {
+                                    notes.add("PyTorch profile " + dev + " " + s.id() + ": "
+                                            + prof.get("error").asText());
+                                } else {
+                                    torchProfiles.add(prof);
+                                }
+                            }
+                        }
                     }
                 }
                 rows.addAll(withRatioVsCpu(shapeRows));
@@ -265,18 +312,8 @@ public final class StepBench {
         Map<String, String> machine = new LinkedHashMap<>(MachineInfo.describe());
         machine.put("load average 1/5/15 min, before / after", loadBefore + "; " + MachineInfo.loadAverage());
         return new Result(LocalDate.now(ZoneOffset.UTC).toString(), command, machine, devices, peaks,
-                o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfile, notes,
+                o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfiles, notes,
                 (System.nanoTime() - start) / 1e9);
-    }
-
-    private static String tuning(Backend b) {
-        if (b instanceof io.logitnet.cpu.CpuBackend cpu) {
-            return cpu.nativeBlas() ? "" : " (pure-Java BLAS: install libopenblas0 for native GEMM)";
-        }
-        if (b instanceof io.logitnet.opencl.OpenClBackend cl) {
-            return "; " + cl.tuningSummary();
-        }
-        return "";
     }
 
     /** The precisions a backend runs matrix products in that the harness measures: FP32, and TF32 where offered. */
@@ -528,12 +565,12 @@ public final class StepBench {
 
     /** Command-line entry point; see {@link BenchCli} for the options. */
     public static void main(String[] args) {
-        System.exit(BenchCli.run(args, "java -cp bench/target/benchmarks.jar io.logitnet.bench.StepBench", System.out,
-                System.err));
+        System.exit(BenchCli.run(args, "java -cp " + System.getProperty("java.class.path")
+                + " io.logitnet.bench.StepBench", System.out, System.err));
     }
 
-    /** The output folder's default name for files of a run: {@code DATE-stepbench}. */
-    static Path defaultStem(Path dir, String date) {
-        return dir.resolve(date + "-stepbench");
+    /** The output folder's name for files of a run: {@code DATE-NAME}. */
+    static Path stem(Path dir, String date, String name) {
+        return dir.resolve(date + "-" + name);
     }
 }

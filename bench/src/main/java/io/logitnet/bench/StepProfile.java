@@ -36,6 +36,20 @@ public final class StepProfile {
         }
     }
 
+    /**
+     * The breakdown of one shape's step on one backend.
+     *
+     * @param backend the backend's name
+     * @param device  its device in words
+     * @param shape   the shape
+     * @param ops     the operations in the order the step runs them
+     */
+    public record Breakdown(String backend, String device, Shape shape, List<Op> ops) {
+        public Breakdown {
+            ops = List.copyOf(ops);
+        }
+    }
+
     /** Times every operation of a step of {@code shape} on {@code b}, {@code reps} times each (median). */
     public static List<Op> profile(Backend b, Shape shape, int reps) {
         Map<String, double[]> times = new LinkedHashMap<>();

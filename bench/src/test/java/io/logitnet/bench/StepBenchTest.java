@@ -80,6 +80,30 @@ class StepBenchTest {
     }
 
     @Test
+    void namedReportWithAddedShapeAndItsProfileAndAPlotDrawnAgainFromTheJson(@TempDir Path dir) throws Exception {
+        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--gemm-n", "64",
+                "--epoch-steps", "0", "--shape", "16x20-12-3", "--add-shape", "8x10-6-4", "--profile-shape",
+                "8x10-6-4,4x5-5-5", "--name", "cpu-check", "--out", dir.toString());
+        assertEquals(2, array.size(), array::toPrettyString);
+        assertEquals("[10,6,4]", array.get(1).get("layers").toString(), "the added shape runs after the grid");
+        String date = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        JsonNode doc = JSON.readTree(dir.resolve(date + "-cpu-check.json").toFile());
+        JsonNode profiles = doc.get("profiles");
+        assertEquals(1, profiles.size(), profiles::toPrettyString);
+        assertEquals("cpu", profiles.get(0).get("backend").asText());
+        assertEquals("8x10-6-4", profiles.get(0).get("shape").asText());
+        assertTrue(profiles.get(0).get("ops").size() >= 8, "forward, loss, backward and update operations");
+        assertTrue(doc.get("notes").toString().contains("4x5-5-5"), "a profile shape outside the grid is noted");
+        String md = Files.readString(dir.resolve(date + "-cpu-check.md"));
+        assertTrue(md.contains("## Where the time goes: batch 8, 10 → 6 → 4"), md);
+        Path png = dir.resolve(date + "-cpu-check.png");
+        byte[] drawn = Files.readAllBytes(png);
+        Files.delete(png);
+        Plot.main(new String[] {dir.resolve(date + "-cpu-check.json").toString()});
+        assertEquals(drawn.length, Files.size(png), "the plot drawn again from the JSON is the same image");
+    }
+
+    @Test
     void shapesOverTheBudgetAreSkippedWithTheReason() throws Exception {
         JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--gemm-n", "128",
                 "--budget-s", "0.000001", "--shape", "64x512-512-10");

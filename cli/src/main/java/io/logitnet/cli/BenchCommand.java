@@ -43,6 +43,18 @@ final class BenchCommand implements Callable<Integer> {
             description = "shapes, e.g. 1024x784-4096-10 (default: the built-in grid)")
     List<String> shapes;
 
+    @Option(names = "--add-shape", split = ",", paramLabel = "BATCHxIN-...-OUT",
+            description = "shapes measured after the grid, e.g. 4096x784-65536-10")
+    List<String> addShapes;
+
+    @Option(names = "--profile-shape", split = ",", paramLabel = "BATCHxIN-...-OUT",
+            description = "shapes of the per-operation breakdown (default: 1024x784-4096-10)")
+    List<String> profileShapes;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "report files DIR/DATE-NAME.{md,json,png} "
+            + "(default: stepbench)")
+    String name;
+
     @Option(names = "--python", paramLabel = "PATH",
             description = "interpreter with torch (default: /usr/bin/python3, then python3)")
     String python;
@@ -94,6 +106,23 @@ final class BenchCommand implements Callable<Integer> {
                 grid.add(Shape.parse(s));
             }
             o = o.withGrid(grid);
+        }
+        if (addShapes != null) {
+            List<Shape> grid = new ArrayList<>(o.grid());
+            for (String s : addShapes) {
+                grid.add(Shape.parse(s));
+            }
+            o = o.withGrid(grid);
+        }
+        if (profileShapes != null) {
+            List<Shape> p = new ArrayList<>();
+            for (String s : profileShapes) {
+                p.add(Shape.parse(s));
+            }
+            o = o.withProfileShapes(p);
+        }
+        if (name != null) {
+            o = o.withName(name);
         }
         o = o.withPytorch(!noPytorch, python, torchThreads != null ? torchThreads : o.torchThreads());
         o = o.withTiming(warmup != null ? warmup : o.warmup(), reps != null ? reps : o.reps(),

@@ -1,8 +1,6 @@
 package io.logitnet.cli;
 
 import io.logitnet.backend.Backend;
-import io.logitnet.data.ClassLabels;
-import io.logitnet.data.CsvTable;
 import io.logitnet.data.Dataset;
 import io.logitnet.model.Models;
 import io.logitnet.model.NetworkModel;
@@ -44,36 +42,25 @@ final class EvaluateCommand implements Callable<Integer> {
         if (tgt.isEmpty()) {
             throw new Main.UserException("the model does not name its target column: give --target COLUMN");
         }
-        CsvTable t = Cli.readCsv(data);
-        Dataset d = labelled(m, t, tgt);
+        Dataset d = DataOptions.readFor(m, data, tgt);
         Map<String, Double> metrics;
         try (Backend b = Cli.openBackend(backendOptions, backendOptions.verbose ? System.err : null)) {
             m.backend(b);
             metrics = m.score(d);
         } catch (NonFiniteOutputException e) {
-            throw new io.logitnet.InvalidDataException(t.source(), t.line(e.row()), 0, null, "no prediction for "
-                    + "this row: the model's output is not a finite number (" + e.why() + ")");
+            throw PredictCommand.located(e, data);
         }
         PrintStream o = System.out;
         if (json) {
             StringBuilder sb = new StringBuilder("{");
             metrics.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append('"').append(k).append("\": ")
                     .append(v));
-            sb.append(", \"rows\": ").append(t.rowCount());
+            sb.append(", \"rows\": ").append(d.rows());
             o.println(sb.append('}'));
         } else {
             metrics.forEach((k, v) -> o.println(k + ": " + Cli.fmt(v)));
-            o.println("rows: " + t.rowCount());
+            o.println("rows: " + d.rows());
         }
         return 0;
-    }
-
-    /** The model's features and the target's class indices (classifiers) or values (regressions). */
-    static Dataset labelled(NetworkModel<?> m, CsvTable t, String target) {
-        if (m.isClassifierModel()) {
-            return t.classification(target, m.featureNames(), ClassLabels.of(m.classLabels()));
-        }
-        return m.architecture().loss() == io.logitnet.backend.Loss.POISSON
-                ? t.countRegression(target, m.featureNames()) : t.regression(target, m.featureNames());
     }
 }

@@ -3,6 +3,7 @@ package io.logitnet.cli;
 import io.logitnet.model.Glm;
 import io.logitnet.model.Models;
 import io.logitnet.model.NetworkModel;
+import io.logitnet.model.inference.InferenceUnavailableException;
 import io.logitnet.train.TrainingState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,10 +21,36 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a .safetensors model from logitnet train")
     Path model;
 
+    @Option(names = "--summary", description = "a GLM's inference, as R's summary(glm(...)): per coefficient the "
+            + "estimate, standard error, z or t, p-value and 95% interval; deviance, AIC, BIC")
+    boolean summary;
+
+    @Option(names = "--json", description = "with --summary: the summary as one JSON object")
+    boolean json;
+
     @Override
     public Integer call() {
+        if (json && !summary) {
+            throw new Main.UserException("--json applies to --summary");
+        }
         NetworkModel<?> m = Models.load(model);
         PrintStream o = System.out;
+        if (summary) {
+            if (!(m instanceof Glm<?> glm)) {
+                throw new Main.UserException("--summary applies to GLMs (logistic, softmax, linear, poisson); "
+                        + model + " holds an " + m.kind());
+            }
+            if (json) {
+                try {
+                    o.println(glm.summary().toJson());
+                } catch (InferenceUnavailableException e) {
+                    throw new Main.UserException("no inference for " + model + ": " + e.getMessage());
+                }
+            } else {
+                o.println(summaryText(glm));
+            }
+            return 0;
+        }
         o.println("model: " + m.kind());
         o.println("architecture: " + m.architecture().describe());
         o.println("layers: " + m.architecture().sizes());
@@ -60,6 +87,15 @@ final class InspectCommand implements Callable<Integer> {
             o.println("equation: " + glm.equation());
         }
         return 0;
+    }
+
+    /** The GLM's inference table, or the one-line reason there is none (penalized, separated, collinear...). */
+    static String summaryText(Glm<?> glm) {
+        try {
+            return glm.summary().toString();
+        } catch (InferenceUnavailableException e) {
+            return "inference: none (" + e.getMessage() + ")";
+        }
     }
 
     private static String abbreviate(List<String> names) {

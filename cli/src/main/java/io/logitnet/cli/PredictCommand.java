@@ -3,6 +3,7 @@ package io.logitnet.cli;
 import io.logitnet.InvalidDataException;
 import io.logitnet.backend.Backend;
 import io.logitnet.data.CsvTable;
+import io.logitnet.data.Dataset;
 import io.logitnet.io.AtomicFile;
 import io.logitnet.model.Models;
 import io.logitnet.model.NetworkModel;
@@ -53,9 +54,9 @@ final class PredictCommand implements Callable<Integer> {
             Cli.checkOutput("--out", out, inputs);
         }
         NetworkModel<?> m = Models.load(model);
-        CsvTable t = Cli.readCsv(data);
-        float[] x = t.features(m.featureNames());
-        int rows = t.rowCount();
+        Dataset d = DataOptions.readFor(m, data, null);
+        float[] x = d.x();
+        int rows = d.rows();
         StringBuilder sb = new StringBuilder("prediction");
         try (Backend b = Cli.openBackend(backendOptions, backendOptions.verbose ? System.err : null)) {
             m.backend(b);
@@ -66,7 +67,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
                 sb.append('\n');
                 int k = classes.size();
-                float[] p = probabilities(m, x, rows, t);
+                float[] p = probabilities(m, x, rows, data);
                 for (int i = 0; i < rows; i++) {
                     sb.append(csvCell(classes.get(Metrics.argmax(p, i * k, k))));
                     for (int j = 0; j < k; j++) {
@@ -76,7 +77,7 @@ final class PredictCommand implements Callable<Integer> {
                 }
             } else {
                 sb.append('\n');
-                float[] y = outputs(m, x, rows, t);
+                float[] y = outputs(m, x, rows, data);
                 int o = m.architecture().outputs();
                 for (int i = 0; i < rows; i++) {
                     for (int j = 0; j < o; j++) {
@@ -97,24 +98,26 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** Class probabilities; a row whose output is not finite is an error naming its line. */
-    static float[] probabilities(NetworkModel<?> m, float[] x, int rows, CsvTable t) {
+    static float[] probabilities(NetworkModel<?> m, float[] x, int rows, Path file) {
         try {
             return m.classProbabilities(x, rows);
         } catch (NonFiniteOutputException e) {
-            throw located(e, t);
+            throw located(e, file);
         }
     }
 
     /** A regression's outputs; a row whose output is not finite is an error naming its line. */
-    static float[] outputs(NetworkModel<?> m, float[] x, int rows, CsvTable t) {
+    static float[] outputs(NetworkModel<?> m, float[] x, int rows, Path file) {
         try {
             return m.predictRaw(x, rows);
         } catch (NonFiniteOutputException e) {
-            throw located(e, t);
+            throw located(e, file);
         }
     }
 
-    private static InvalidDataException located(NonFiniteOutputException e, CsvTable t) {
+    /** The row's line in the file (read again only on this error path: rows and lines differ after blank lines). */
+    static InvalidDataException located(NonFiniteOutputException e, Path file) {
+        CsvTable t = Cli.readCsv(file);
         return new InvalidDataException(t.source(), t.line(e.row()), 0, null, "no prediction for this row: the "
                 + "model's output is not a finite number (" + e.why() + ")");
     }

@@ -138,7 +138,8 @@ final class TrainCommand implements Callable<Integer> {
         Cli.checkOutput("--out", out, inputs);
 
         DataOptions.Prepared p = dataOptions.prepare(model == ModelKind.mlp ? task != Task.regress
-                : model == ModelKind.logistic || model == ModelKind.softmax, model == ModelKind.poisson);
+                : model == ModelKind.logistic || model == ModelKind.softmax, model == ModelKind.poisson,
+                model != ModelKind.mlp);
         NetworkModel<?> m = newModel(p);
         if (resume != null) {
             m.resumeFrom(resume);
@@ -149,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
             m.classLabels(p.classes().labels());
         }
         if (p.encoding() != null) {
-            m.metadata("encoding", p.encoding());
+            m.metadata(DataOptions.ENCODING_KEY, p.encoding());
         }
         Progress progress = new Progress(err, Progress.onTerminal(), quiet);
         m.listener(progress);
@@ -350,6 +351,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (m instanceof Glm<?> glm) {
             o.println("equation: " + glm.equation());
+            o.println();
+            o.println(InspectCommand.summaryText(glm));
         }
         o.println("saved: " + out);
     }

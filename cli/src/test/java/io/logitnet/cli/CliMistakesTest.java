@@ -243,6 +243,32 @@ class CliMistakesTest extends CliHarness {
     }
 
     @Test
+    void textColumnsAreOneHotEncodedAndTheirLevelsStored() throws IOException {
+        Path m = dir.resolve("lin.safetensors");
+        // regression on the bundled circles: x2 from x1 and the text column ring, coded with 'inner' as reference
+        assertEquals(0, run("train", "--data", circles.toString(), "--target", "x2", "--model", "linear",
+                "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        assertTrue(stdout().contains("·ring=outer"), stdout());
+        assertFalse(stdout().contains("ring=inner"), "the reference level has no coefficient: " + stdout());
+        Path other = dir.resolve("other.csv");
+        Files.writeString(other, "ring,x1,x2\nouter,0.5,0.1\ninner,0.2,0.3\n");
+        assertEquals(0, run("evaluate", "--model", m.toString(), "--data", other.toString()), stderr());
+        assertTrue(stdout().contains("mse: "), stdout());
+        Files.writeString(other, "ring,x1,x2\nouter,0.5,0.1\nmiddle,0.2,0.3\n");
+        assertUserError(run("predict", "--model", m.toString(), "--data", other.toString()), "other.csv:3:1",
+                "middle");
+        // an MLP gets one input per level
+        assertEquals(0, run("train", "--data", circles.toString(), "--target", "x2", "--model", "mlp", "--task",
+                "regress", "--hidden", "4", "--epochs", "2", "--backend", "cpu", "-q", "--out", m.toString()));
+        assertEquals(List.of("x1", "ring=inner", "ring=outer"), Checkpoint.load(m).card().features());
+        // a text value where the model (or the rest of the column) has numbers names the options that fix it
+        Path mixed = dir.resolve("mixed.csv");
+        Files.writeString(mixed, "id,x1,ring\n1,0.1,inner\n2,0.2,outer\n3,0.3,inner\nx4,0.4,outer\n");
+        assertUserError(run("train", "--data", mixed.toString(), "--target", "ring", "--model", "logistic",
+                "--backend", "cpu", "--out", m.toString()), "mixed.csv:5:1", "x4", "--exclude id");
+    }
+
+    @Test
     void everyOptionOfEveryCommandHasADescription() {
         picocli.CommandLine cl = new picocli.CommandLine(new Main());
         for (var sub : cl.getSubcommands().values()) {

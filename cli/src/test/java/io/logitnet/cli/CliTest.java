@@ -200,6 +200,26 @@ class CliTest extends CliHarness {
     }
 
     @Test
+    void aGlmPrintsItsInferenceAndTheModelKeepsIt() {
+        Path m = dir.resolve("lin.safetensors");
+        assertEquals(0, run("train", "--data", circles.toString(), "--target", "x2", "--exclude", "ring", "--model",
+                "linear", "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        assertTrue(stdout().contains("(Intercept)"), stdout());
+        assertTrue(stdout().contains("t value"), "linear regression reports t statistics: " + stdout());
+        assertEquals(0, run("inspect", "--model", m.toString(), "--summary"));
+        assertTrue(stdout().contains("(Intercept)") && stdout().contains("x1"), stdout());
+        assertEquals(0, run("inspect", "--model", m.toString(), "--summary", "--json"));
+        String json = stdout().trim();
+        assertTrue(json.startsWith("{") && json.contains("\"coefficients\"") && json.contains("\"std_error\"")
+                && json.contains("\"aic\""), json);
+        // a penalized fit has no classical inference, and says so
+        assertEquals(0, run(trainCircles("--model", "logistic", "--l2", "0.1", "--out", m.toString())), stderr());
+        assertTrue(stdout().contains("inference: none") && stdout().contains("L2 penalty"), stdout());
+        assertEquals(2, run("inspect", "--model", m.toString(), "--summary", "--json"));
+        assertTrue(stderr().contains("L2 penalty"), stderr());
+    }
+
+    @Test
     void devicesAndVerify() {
         assertEquals(0, run("devices"));
         assertTrue(stdout().contains("cpu: available"), stdout());

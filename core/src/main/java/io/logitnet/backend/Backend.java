@@ -8,13 +8,36 @@ import java.util.Set;
  * shapes are checked up front and a mismatch throws {@link io.logitnet.ShapeMismatchException} with both shapes.
  *
  * <p>Operations may run asynchronously on the device; {@link #download}, {@link #dot}, {@link #norm2} and
- * {@link #synchronize} wait for the work queued before them. A backend is used by one thread at a time (its owner):
- * implementations document how they enforce it.
+ * {@link #synchronize} wait for the work queued before them. Threads and closing follow one rule on every backend
+ * ({@link BackendGuard}): any thread may call; a GPU backend runs concurrent calls one after another; tensors are
+ * like arrays (calls that write one must not overlap other calls that use it); after {@link #close()} every call
+ * fails with {@link IllegalStateException} and the backend's tensors are closed.
+ *
+ * <p>Non-finite values follow IEEE arithmetic through every operation, as in PyTorch: NaN propagates (relu(NaN),
+ * a softmax row holding a NaN, a maximum over a NaN are NaN), ±Inf give what the documented formula gives in IEEE
+ * arithmetic, and nothing clamps or drops them.
  */
 public interface Backend extends AutoCloseable {
 
     /** Short name used for selection: {@code cpu}, {@code opencl}, {@code cuda}. */
     String name();
+
+    /**
+     * This instance's distinct name, e.g. {@code cpu#2} or {@code opencl:0:0#1}: what messages that involve two
+     * backends name. The default, {@link #name()}, is for backends outside this project; ours override it.
+     */
+    default String instanceName() {
+        return name();
+    }
+
+    /**
+     * The device this instance runs on: its selection id ({@code cpu}, {@code opencl:0:1}, {@code cuda:0}), name,
+     * memory and, in {@link DeviceInfo#details()}, what a benchmark or a log needs to know about how it is used
+     * (BLAS, launch parameters, compute capability). The default knows only the name.
+     */
+    default DeviceInfo device() {
+        return new DeviceInfo(name(), deviceName(), -1, "");
+    }
 
     /** The device in words, for logs and checkpoints (e.g. "NVIDIA H100 80GB HBM3, driver 580.65"). */
     String deviceName();

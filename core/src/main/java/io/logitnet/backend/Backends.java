@@ -133,4 +133,18 @@ public final class Backends {
     public static Backend open(String selection) {
         return select(selection).backend();
     }
+
+    /**
+     * Prints every backend on the class path, best first, with its devices or the reason it cannot run here: a
+     * diagnostic for machines without the command line ({@code java -cp <class path> io.logitnet.backend.Backends}).
+     */
+    public static void main(String[] args) {
+        for (Status s : discover()) {
+            Availability a = s.availability();
+            System.out.println(s.provider().name() + ": " + (a.available() ? "available" : "unavailable: " + a.reason()));
+            for (DeviceInfo d : a.devices()) {
+                System.out.println("    " + d.id() + "  " + d.name() + "  (" + d.details() + ")");
+            }
+        }
+    }
 }

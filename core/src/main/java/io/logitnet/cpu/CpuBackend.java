@@ -1,9 +1,12 @@
 package io.logitnet.cpu;
 
 import dev.ludovic.netlib.blas.BLAS;
+import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
+import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
+import io.logitnet.backend.DeviceInfo;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
@@ -19,17 +22,23 @@ import java.util.stream.IntStream;
  * real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS when it is installed
  * ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
  *
- * <p>Thread safety: calls on different tensors may come from different threads; calls that write the same tensor
- * must not overlap (as with any array).
+ * <p>Threads and closing follow {@link BackendGuard}: any thread may call; there is no state shared between calls,
+ * so calls on different tensors may run at the same time, and calls that write a tensor must not overlap other calls
+ * that use it (as with any array). After {@link #close()} every call fails and the tensors are closed.
+ *
+ * <p>Memory: tensors live on the Java heap. A tensor larger than the heap can ever hold, or one the heap cannot hold
+ * now, is refused with {@link DeviceOutOfMemoryException} (requested, free and maximum heap bytes), never a bare
+ * {@link OutOfMemoryError}; the backend stays usable.
  */
 public final class CpuBackend implements Backend {
     /** Below this many elements a call runs on the calling thread. */
     private static final long PARALLEL_THRESHOLD = 1 << 15;
 
     private final BLAS blas;
+    private final BackendGuard guard = new BackendGuard("cpu");
 
     public CpuBackend() {
-        this.blas = BLAS.getInstance();
+        this.blas = Netlib.blas();
     }
 
     /** The BLAS in use, e.g. {@code NativeSystemBLAS} (fast) or {@code VectorBLAS}/{@code F2jBLAS} (pure Java). */
@@ -39,8 +48,22 @@ public final class CpuBackend implements Backend {
 
     /** Whether GEMM runs in a native BLAS (OpenBLAS, MKL... through netlib's JNI binding). */
     public boolean nativeBlas() {
+        return isNative(Netlib.blas());
+    }
+
+    private static boolean isNative(BLAS blas) {
         String n = blas.getClass().getSimpleName();
         return !(n.contains("Java") || n.contains("F2j") || n.contains("Vector"));
+    }
+
+    /** The CPU as a device: the Java heap's maximum as its memory, the threads and the BLAS as its details. */
+    static DeviceInfo describe() {
+        BLAS blas = Netlib.blas();
+        String name = blas.getClass().getSimpleName();
+        String blasNote = isNative(blas) ? "native BLAS " + name
+                : "pure-Java BLAS " + name + " (install OpenBLAS, e.g. apt-get install libopenblas0, for speed)";
+        return new DeviceInfo("cpu", "CPU (" + System.getProperty("os.arch") + ")", Runtime.getRuntime().maxMemory(),
+                Runtime.getRuntime().availableProcessors() + " threads, " + blasNote);
     }
 
     @Override
@@ -49,8 +72,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public String instanceName() {
+        return guard.instanceName();
+    }
+
+    @Override
     public String deviceName() {
         return "CPU, " + Runtime.getRuntime().availableProcessors() + " threads, BLAS " + blasName();
+    }
+
+    @Override
+    public DeviceInfo device() {
+        return describe();
     }
 
     @Override
@@ -65,6 +98,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void setPrecision(Precision precision) {
+        guard.checkOpen();
         if (precision != Precision.FP32) {
             throw new IllegalArgumentException("the cpu backend supports only fp32, not " + precision);
         }
@@ -74,8 +108,36 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor allocate(int rows, int cols) {
+        guard.checkOpen();
         Checks.dims(rows, cols);
-        return new CpuTensor(this, rows, cols);
+        long bytes = (long) rows * cols * Float.BYTES;
+        if (bytes > Runtime.getRuntime().maxMemory()) { // could never fit, whatever the garbage collector frees
+            throw outOfMemory(bytes);
+        }
+        return new CpuTensor(this, rows, cols, newArray(rows * cols));
+    }
+
+    /** A zero-filled array of n floats; the heap running out is a {@link DeviceOutOfMemoryException}. */
+    float[] newArray(int n) {
+        try {
+            return new float[n];
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory((long) n * Float.BYTES);
+        }
+    }
+
+    /** What the heap could still give: its maximum less what is in use now (garbage included: an estimate). */
+    private DeviceOutOfMemoryException outOfMemory(long bytes) {
+        Runtime rt = Runtime.getRuntime();
+        long max = rt.maxMemory();
+        long free = max - (rt.totalMemory() - rt.freeMemory());
+        return new DeviceOutOfMemoryException("the Java heap of " + instanceName() + " (raise it with -Xmx, e.g. "
+                + "java -Xmx" + suggestedHeap(bytes, max) + ", or use a smaller layer width or batch)", bytes, free, max);
+    }
+
+    /** A heap that holds {@code bytes} more than {@code max} does, in whole gigabytes. */
+    private static String suggestedHeap(long bytes, long max) {
+        return ((max + bytes + (1L << 30) - 1) >> 30) + "g";
     }
 
     @Override
@@ -94,7 +156,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        Checks.sameShape("copy", src, dst);
+        Checks.copy(src, dst);
         System.arraycopy(data(src, "copy source"), 0, data(dst, "copy destination"), 0, (int) src.size());
     }
 
@@ -126,7 +188,7 @@ public final class CpuBackend implements Backend {
     public void addRowVector(Tensor x, Tensor bias) {
         float[] X = data(x, "addRowVector x");
         float[] bb = data(bias, "addRowVector bias");
-        Checks.shape("addRowVector bias", bias, 1, x.cols());
+        Checks.addRowVector(x, bias);
         int n = x.cols();
         rows(x.rows(), n, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
@@ -142,17 +204,17 @@ public final class CpuBackend implements Backend {
     public void columnSums(Tensor x, Tensor out) {
         float[] X = data(x, "columnSums x");
         float[] O = data(out, "columnSums out");
-        Checks.shape("columnSums out", out, 1, x.cols());
+        Checks.columnSums(x, out);
         int n = x.cols();
         int rows = x.rows();
         // Each column is summed in double, top to bottom; columns are split across threads.
-        IntStream cols = IntStream.range(0, (n + 63) / 64);
+        IntStream cols = IntStream.range(0, blocks(n, 64));
         if (x.size() >= PARALLEL_THRESHOLD) {
             cols = cols.parallel();
         }
         cols.forEach(block -> {
             int j0 = block * 64;
-            int j1 = Math.min(n, j0 + 64);
+            int j1 = end(j0, 64, n);
             double[] acc = new double[j1 - j0];
             for (int i = 0; i < rows; i++) {
                 int o = i * n;
@@ -170,7 +232,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activationForward(Activation f, Tensor z, Tensor y) {
-        Checks.sameShape("activationForward", z, y);
+        Checks.activationForward(z, y);
         float[] Z = data(z, "activationForward z");
         float[] Y = data(y, "activationForward y");
         elements(Z.length, (from, to) -> {
@@ -188,7 +250,7 @@ public final class CpuBackend implements Backend {
                 }
                 case RELU -> {
                     for (int i = from; i < to; i++) {
-                        Y[i] = Math.max(Z[i], 0f); // no branch to mispredict on random-signed inputs
+                        Y[i] = Math.max(Z[i], 0f); // NaN stays NaN; no branch to mispredict on random-signed inputs
                     }
                 }
                 case EXP -> {
@@ -208,8 +270,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz) {
-        Checks.sameShape("activationBackward dy", y, dy);
-        Checks.sameShape("activationBackward dz", y, dz);
+        Checks.activationBackward(y, dy, dz);
         float[] Y = data(y, "activationBackward y");
         float[] DY = data(dy, "activationBackward dy");
         float[] DZ = data(dz, "activationBackward dz");
@@ -230,7 +291,7 @@ public final class CpuBackend implements Backend {
                 }
                 case RELU -> {
                     for (int i = from; i < to; i++) {
-                        DZ[i] = Y[i] > 0 ? DY[i] : 0f;
+                        DZ[i] = Y[i] <= 0f ? 0f : DY[i]; // a select, as PyTorch: y = NaN passes dy on
                     }
                 }
                 case EXP -> {
@@ -245,7 +306,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void softmaxRows(Tensor z, Tensor y) {
-        Checks.sameShape("softmaxRows", z, y);
+        Checks.softmaxRows(z, y);
         float[] Z = data(z, "softmaxRows z");
         float[] Y = data(y, "softmaxRows y");
         int n = z.cols();
@@ -256,20 +317,31 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** One row, with its maximum subtracted: a row holding a NaN is NaN throughout. */
     private static void softmaxRow(float[] Z, float[] Y, int o, int n) {
-        {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < n; j++) {
-                max = Math.max(max, Z[o + j]);
-            }
-            double sum = 0;
-            for (int j = 0; j < n; j++) {
-                sum += Math.exp(Z[o + j] - max);
-            }
-            for (int j = 0; j < n; j++) {
-                Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
-            }
+        double max = rowMax(Z, o, n);
+        double sum = sumExp(Z, o, n, max);
+        for (int j = 0; j < n; j++) {
+            Y[o + j] = (float) (Math.exp(Z[o + j] - max) / sum);
         }
+    }
+
+    /** The largest of Z[o .. o+n), NaN if any is NaN (as Math.max). */
+    private static double rowMax(float[] Z, int o, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, Z[o + j]);
+        }
+        return max;
+    }
+
+    /** Σ e^(Z[j] - max) over Z[o .. o+n). */
+    private static double sumExp(float[] Z, int o, int n, double max) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += Math.exp(Z[o + j] - max);
+        }
+        return sum;
     }
 
     @Override
@@ -290,39 +362,37 @@ public final class CpuBackend implements Backend {
 
     /** One row's loss, and its gradient into G when G is not null. */
     private static double lossRow(Loss loss, float[] Z, float[] T, float[] G, int i, int n, float gradScale) {
-        {
-            int o = i * n;
-            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                return softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
-            }
-            double rowSum = 0;
-            for (int j = 0; j < n; j++) {
-                double z = Z[o + j];
-                double t = T[o + j];
-                double value;
-                double p;
-                switch (loss) {
-                    case SIGMOID_BINARY_CROSS_ENTROPY -> {
-                        value = Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
-                        p = sigmoid(z);
-                    }
-                    case SQUARED_ERROR -> {
-                        value = 0.5 * (z - t) * (z - t);
-                        p = z;
-                    }
-                    case POISSON -> {
-                        p = Math.exp(z);
-                        value = p - t * z;
-                    }
-                    default -> throw new AssertionError(loss);
-                }
-                rowSum += value;
-                if (G != null) {
-                    G[o + j] = (float) (gradScale * (p - t));
-                }
-            }
-            return rowSum;
+        int o = i * n;
+        if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+            return softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
         }
+        double rowSum = 0;
+        for (int j = 0; j < n; j++) {
+            double z = Z[o + j];
+            double t = T[o + j];
+            double value;
+            double p;
+            switch (loss) {
+                case SIGMOID_BINARY_CROSS_ENTROPY -> {
+                    value = Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)));
+                    p = sigmoid(z);
+                }
+                case SQUARED_ERROR -> {
+                    value = 0.5 * (z - t) * (z - t);
+                    p = z;
+                }
+                case POISSON -> {
+                    p = Math.exp(z);
+                    value = p - t * z;
+                }
+                default -> throw new AssertionError(loss);
+            }
+            rowSum += value;
+            if (G != null) {
+                G[o + j] = (float) (gradScale * (p - t));
+            }
+        }
+        return rowSum;
     }
 
     private static int classIndex(float t, int row, int classes) {
@@ -336,15 +406,8 @@ public final class CpuBackend implements Backend {
 
     /** logsumexp(z) - z[c], and gradScale·(softmax(z) - onehot(c)) into G when G is not null. */
     private static double softmaxCrossEntropyRow(float[] Z, int o, int n, int c, float[] G, float gradScale) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
-            max = Math.max(max, Z[o + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += Math.exp(Z[o + j] - max);
-        }
-        double logSum = Math.log(sum);
+        double max = rowMax(Z, o, n);
+        double logSum = Math.log(sumExp(Z, o, n, max));
         if (G != null) {
             for (int j = 0; j < n; j++) {
                 double p = Math.exp(Z[o + j] - max - logSum);
@@ -356,7 +419,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        Checks.sameShape("axpy", x, y);
+        Checks.axpy(x, y);
         float[] X = data(x, "axpy x");
         float[] Y = data(y, "axpy y");
         elements(X.length, (from, to) -> {
@@ -378,7 +441,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double dot(Tensor x, Tensor y) {
-        Checks.sameShape("dot", x, y);
+        Checks.dot(x, y);
         float[] X = data(x, "dot x");
         float[] Y = data(y, "dot y");
         double s = 0;
@@ -402,7 +465,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov) {
-        Checks.sameShape("sgdUpdate grad", param, grad);
+        Checks.sgdUpdate(param, grad, velocity, momentum);
         float[] P = data(param, "sgd param");
         float[] G = data(grad, "sgd grad");
         if (momentum == 0f) {
@@ -413,7 +476,6 @@ public final class CpuBackend implements Backend {
             });
             return;
         }
-        Checks.sameShape("sgdUpdate velocity", param, velocity);
         float[] V = data(velocity, "sgd velocity");
         elements(P.length, (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -428,12 +490,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                            float eps, float weightDecay, long step) {
-        Checks.sameShape("adamUpdate grad", param, grad);
-        Checks.sameShape("adamUpdate m", param, m);
-        Checks.sameShape("adamUpdate v", param, v);
-        if (step < 1) {
-            throw new IllegalArgumentException("adam step must be >= 1, got " + step);
-        }
+        Checks.adamUpdate(param, grad, m, v, step);
         float[] P = data(param, "adam param");
         float[] G = data(grad, "adam grad");
         float[] M = data(m, "adam m");
@@ -457,17 +514,28 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void synchronize() {
-        // everything ran on the calling thread (or finished before the call returned)
+        guard.checkOpen(); // everything ran on the calling thread (or finished before the call returned)
+    }
+
+    /** Marks the backend closed: later calls fail, its tensors report closed. Nothing native to release. */
+    @Override
+    public void close() {
+        guard.close(() -> { });
+    }
+
+    boolean isClosed() {
+        return guard.isClosed();
     }
 
     @Override
-    public void close() {
-        // nothing native to release
+    public String toString() {
+        return "CpuBackend[" + guard + "]";
     }
 
     // ---- helpers ----
 
     private float[] data(Tensor t, String what) {
+        guard.checkOpen();
         Checks.owned(this, t, what);
         return ((CpuTensor) t).data();
     }
@@ -486,8 +554,8 @@ public final class CpuBackend implements Backend {
             return;
         }
         int block = (int) Math.max(1, Math.min(rows, (1 << 14) / Math.max(1, cols)));
-        IntStream.range(0, (rows + block - 1) / block).parallel()
-                .forEach(b -> body.run(b * block, Math.min(rows, (b + 1) * block)));
+        IntStream.range(0, blocks(rows, block)).parallel()
+                .forEach(b -> body.run(b * block, end(b * block, block, rows)));
     }
 
     /** Elements [0, n) in chunks, split across threads when n is large enough. */
@@ -497,7 +565,17 @@ public final class CpuBackend implements Backend {
             return;
         }
         int chunk = 1 << 14;
-        IntStream.range(0, (n + chunk - 1) / chunk).parallel()
-                .forEach(c -> body.run(c * chunk, Math.min(n, (c + 1) * chunk)));
+        IntStream.range(0, blocks(n, chunk)).parallel()
+                .forEach(c -> body.run(c * chunk, end(c * chunk, chunk, n)));
+    }
+
+    /** How many blocks of {@code size} cover n, in 64 bits: n may be close to 2^31. */
+    private static int blocks(int n, int size) {
+        return (int) ((n + (long) size - 1) / size);
+    }
+
+    /** The end of the block starting at {@code start}: start + size, or n if that is smaller (no int overflow). */
+    private static int end(int start, int size, int n) {
+        return (int) Math.min(n, (long) start + size);
     }
 }

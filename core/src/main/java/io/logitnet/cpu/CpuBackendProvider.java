@@ -3,7 +3,6 @@ package io.logitnet.cpu;
 import io.logitnet.backend.Availability;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendProvider;
-import io.logitnet.backend.DeviceInfo;
 
 import java.util.List;
 
@@ -21,12 +20,7 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Availability probe() {
-        CpuBackend b = new CpuBackend();
-        String blasNote = b.nativeBlas() ? "native BLAS " + b.blasName()
-                : "pure-Java BLAS " + b.blasName() + " (install OpenBLAS, e.g. apt-get install libopenblas0, for speed)";
-        return Availability.available(List.of(new DeviceInfo("cpu", "CPU (" + System.getProperty("os.arch") + ")",
-                Runtime.getRuntime().maxMemory(), Runtime.getRuntime().availableProcessors() + " threads, "
-                + blasNote)));
+        return Availability.available(List.of(CpuBackend.describe()));
     }
 
     @Override

@@ -2,25 +2,28 @@ package io.logitnet.cpu;
 
 import io.logitnet.backend.AbstractTensor;
 
-/** A tensor in a Java float array, row-major. */
+/** A tensor in a Java float array, row-major. Closed when closed itself or when its backend is. */
 final class CpuTensor extends AbstractTensor {
+    private final CpuBackend owner;
     private float[] data;
 
-    CpuTensor(CpuBackend backend, int rows, int cols) {
+    CpuTensor(CpuBackend backend, int rows, int cols, float[] data) {
         super(backend, rows, cols);
-        this.data = new float[rows * cols];
+        this.owner = backend;
+        this.data = data;
     }
 
     float[] data() {
-        if (data == null) {
+        float[] d = data;
+        if (d == null || owner.isClosed()) {
             throw closedError();
         }
-        return data;
+        return d;
     }
 
     @Override
     public boolean isClosed() {
-        return data == null;
+        return data == null || owner.isClosed();
     }
 
     @Override

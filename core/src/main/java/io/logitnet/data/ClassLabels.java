@@ -8,13 +8,14 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The classes of a classifier: distinct label texts, each with its class index. {@link #fit} takes them from a
  * training file's target column, sorted so that the same labels always get the same indices: by value when every
  * label is a number ({@code "2"} before {@code "10"}), else by text. A model stores {@link #labels()} and gets
- * them back with {@link #of}, so that a test file's labels map to the indices the model was trained with.
+ * them back with {@link #of}, so that a test file's labels map to the indices the model was trained with. A label
+ * is its cell without surrounding spaces and tabs (the one trimming rule of {@link CsvReader}); an empty one is an
+ * error at its line and column.
  */
 public final class ClassLabels {
     private final List<String> labels;
@@ -44,21 +45,46 @@ public final class ClassLabels {
     }
 
     /**
-     * The sorted distinct labels of a target column.
+     * The sorted distinct labels of a target column (each cell trimmed of surrounding spaces and tabs).
      *
-     * @throws InvalidDataException if the column is missing (the header is listed), or it holds a single label
-     *                              (the value is that label, the column its position)
+     * @throws InvalidDataException if the column is missing (the header is listed), a cell is empty (with its line
+     *                              and column), the column holds a single label (the value is that label, the column
+     *                              its position), or more distinct numbers than a table keeps the text of
      */
     public static ClassLabels fit(CsvTable table, String target) {
-        List<String> raw = table.column(target);
-        TreeSet<String> distinct = new TreeSet<>(raw);
+        int j = table.columnIndex(target);
+        CsvLoad.ColumnData d = table.columnData(j);
+        if (d.firstEmpty != null) {
+            throw emptyLabel(table.source(), d.firstEmpty.line(), j + 1, d.firstEmpty.cell(), target);
+        }
+        if (d.overflowed) {
+            throw new InvalidDataException(table.source(), table.headerLine(), j + 1, target, "target column '"
+                    + target + "' has more than " + RowParser.MAX_NUMBER_TEXTS + " distinct values: not class "
+                    + "labels (a regression target?)");
+        }
+        return of(table.source(), j + 1, target, java.util.Arrays.asList(table.texts(j)), table.rowCount());
+    }
+
+    /**
+     * The labels of a target column given its distinct trimmed texts.
+     *
+     * @throws InvalidDataException if there is only one
+     */
+    static ClassLabels of(String source, long column, String target, java.util.Collection<String> distinct,
+                          long rows) {
         if (distinct.size() < 2) {
-            String only = distinct.first();
-            throw new InvalidDataException(table.source(), 0, table.columnIndex(target) + 1, only,
-                    "target column '" + target + "' holds a single class '" + only + "' in all " + raw.size()
-                            + " rows; a classifier needs at least two classes");
+            String only = distinct.iterator().next();
+            throw new InvalidDataException(source, 0, column, only, "target column '" + target
+                    + "' holds a single class '" + only + "' in all " + rows
+                    + " rows; a classifier needs at least two classes");
         }
         return new ClassLabels(sorted(distinct));
+    }
+
+    /** The error for an empty target cell. */
+    static InvalidDataException emptyLabel(String source, long line, long column, String cell, String target) {
+        return new InvalidDataException(source, line, column, cell,
+                "empty cell in target column '" + target + "': every row needs a class label");
     }
 
     /** Numeric order when every label is a number (ties, such as "1" and "1.0", by text), else text order. */
@@ -110,18 +136,27 @@ public final class ClassLabels {
     }
 
     /**
-     * The class index of every row's label in a target column.
+     * The class index of every row's label in a target column (trimmed, as {@link #fit} does).
      *
-     * @throws InvalidDataException if the column is missing, or a label is not one of these (with its line,
+     * @throws InvalidDataException if the column is missing, or a label is empty or not one of these (with its line,
      *                              column and the label; the message lists the known labels)
      */
     public int[] encode(CsvTable table, String target) {
         int j = table.columnIndex(target);
+        String[] texts = table.texts(j);
+        int[] byCode = new int[texts.length];
+        for (int k = 0; k < texts.length; k++) {
+            byCode[k] = indexOf(texts[k]);
+        }
         int[] out = new int[table.rowCount()];
         for (int i = 0; i < out.length; i++) {
-            String label = table.cell(i, j);
-            Integer c = index.get(label);
-            if (c == null) {
+            int code = table.code(i, j);
+            int c = code >= 0 ? byCode[code] : indexOf(table.cell(i, j));
+            if (c < 0) {
+                String label = table.cell(i, j);
+                if (label.isEmpty()) {
+                    throw emptyLabel(table.source(), table.line(i), j + 1, label, target);
+                }
                 throw new InvalidDataException(table.source(), table.line(i), j + 1, label, "label '" + label
                         + "' in column '" + target + "' is not one the model knows; known labels: "
                         + shortList(labels));
@@ -132,7 +167,7 @@ public final class ClassLabels {
     }
 
     /** At most the first 20 labels, so that a message stays readable. */
-    private static String shortList(List<String> labels) {
+    static String shortList(List<String> labels) {
         if (labels.size() <= 20) {
             return labels.toString();
         }

@@ -11,27 +11,43 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A CSV file as read by {@link CsvReader}: the header's column names and the rows of raw cells, each row with the
- * 1-based line of the file where it starts. Columns are picked by name; numbers are parsed on request, and every
- * cell that is not a finite number fails with an {@link InvalidDataException} naming file, line, column and cell.
+ * A whole CSV file as read by {@link CsvReader#read(java.nio.file.Path)}: the header's column names and, for every
+ * column, the cells as float32 numbers where they are numbers and as interned texts where they are not (each
+ * distinct text once, an int code per row). Columns are picked by name; a cell that is not a finite number fails
+ * only when its column is asked for as numbers, with an {@link InvalidDataException} naming file, line, column and
+ * the cell as written.
+ *
+ * <p>Cells follow the one trimming rule of {@link CsvReader}: surrounding spaces and tabs are not part of a value.
+ * {@link #cell} and {@link #column} give each cell's trimmed text; for a column whose numbers have more than
+ * {@value RowParser#MAX_NUMBER_TEXTS} distinct spellings (a column of measurements) the text of its numbers is not
+ * kept, and a number's text is then its float32 value written out ({@code -1}, {@code 0.84442186}).
  *
  * <p>Row indices are 0-based (the first data row is row 0); line and column numbers in errors are 1-based and
- * count the file's physical lines (the header is usually line 1) and the cells of the row.
+ * count the file's physical lines (the header is usually line 1) and the cells of the row. For training, prefer
+ * {@link CsvReader#readTraining}, which reads only the columns it needs, straight into the feature matrix.
  */
 public final class CsvTable {
     private final String source;
     private final List<String> header;
     private final long headerLine;
     private final Map<String, Integer> index;
-    private final String[][] rows;
-    private final long[] lines;
+    private final int rows;
+    private final float[] values;
+    private final KeptRows kept;
+    private final CsvLoad.ColumnData[] data;
+    private final String[][] texts;
+    private final boolean[][] textKept;
 
-    CsvTable(String source, List<String> header, long headerLine, String[][] rows, long[] lines) {
-        this.source = source;
-        this.header = List.copyOf(header);
-        this.headerLine = headerLine;
-        this.rows = rows;
-        this.lines = lines;
+    CsvTable(CsvLoad.Header h, CsvLoad.ColumnData[] data, KeptRows kept) {
+        this.source = h.source();
+        this.header = h.names();
+        this.headerLine = h.line();
+        this.kept = kept;
+        this.rows = (int) kept.rows();
+        this.values = kept.matrix(0);
+        this.data = data;
+        this.texts = new String[header.size()][];
+        this.textKept = new boolean[header.size()][];
         Map<String, Integer> idx = new HashMap<>();
         for (int j = 0; j < header.size(); j++) {
             idx.put(header.get(j), j);
@@ -51,7 +67,7 @@ public final class CsvTable {
 
     /** Number of data rows (at least one). */
     public int rowCount() {
-        return rows.length;
+        return rows;
     }
 
     /** Number of columns. */
@@ -61,12 +77,17 @@ public final class CsvTable {
 
     /** The 1-based line of the file where data row {@code row} (0-based) starts. */
     public long line(int row) {
-        return lines[row];
+        return kept.line(row);
     }
 
-    /** The raw text of one cell; {@code column} is 0-based. */
+    /** The trimmed text of one cell; {@code column} is 0-based. */
     public String cell(int row, int column) {
-        return rows[row][column];
+        Objects.checkIndex(row, rows);
+        int code = kept.code(column, row);
+        if (code >= 0 && textKept(column, code)) {
+            return texts(column)[code];
+        }
+        return CsvCells.render(values[row * header.size() + column]);
     }
 
     /** Whether the header has a column of that name. */
@@ -90,12 +111,12 @@ public final class CsvTable {
         return j;
     }
 
-    /** The raw cells of one column, top to bottom. */
+    /** The trimmed cells of one column, top to bottom (see {@link #cell}). */
     public List<String> column(String name) {
         int j = columnIndex(name);
-        List<String> out = new ArrayList<>(rows.length);
-        for (String[] r : rows) {
-            out.add(r[j]);
+        List<String> out = new ArrayList<>(rows);
+        for (int i = 0; i < rows; i++) {
+            out.add(cell(i, j));
         }
         return out;
     }
@@ -106,12 +127,7 @@ public final class CsvTable {
      * @throws InvalidDataException if the column is missing or a cell is empty, not a number, NaN or infinite
      */
     public float[] numericColumn(String name) {
-        int j = columnIndex(name);
-        float[] out = new float[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            out[i] = number(i, j);
-        }
-        return out;
+        return features(List.of(name));
     }
 
     /**
@@ -122,14 +138,12 @@ public final class CsvTable {
      */
     public float[] countColumn(String name) {
         int j = columnIndex(name);
-        float[] out = new float[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            float v = number(i, j);
-            if (v < 0) {
-                throw new InvalidDataException(source, lines[i], j + 1, rows[i][j],
+        float[] out = numericColumn(name);
+        for (int i = 0; i < rows; i++) {
+            if (out[i] < 0) {
+                throw new InvalidDataException(source, line(i), j + 1, cell(i, j),
                         "a Poisson count in column '" + name + "' cannot be negative");
             }
-            out[i] = v;
         }
         return out;
     }
@@ -139,20 +153,35 @@ public final class CsvTable {
      * columns are named here, whatever their order in the file. Other columns are ignored.
      *
      * @param columns column names, at least one, none twice
-     * @throws InvalidDataException     if a column is missing or a cell is not a finite number
+     * @throws InvalidDataException     if a column is missing or a cell is not a finite number (the first such cell
+     *                                  in the file; text among numbers is a {@link ColumnTypeException})
      * @throws IllegalArgumentException if no column or the same column twice is asked for
      */
     public float[] features(List<String> columns) {
         int[] cols = columnIndices(columns);
         int d = cols.length;
-        if ((long) rows.length * d > Integer.MAX_VALUE - 8) {
-            throw new InvalidDataException(source, rows.length + " rows × " + d
+        CsvLoad.ColumnData bad = null;
+        for (int j : cols) {
+            CsvLoad.ColumnData c = data[j];
+            if (c.firstBad != null && (bad == null || c.firstBad.line() < bad.firstBad.line())) {
+                bad = c;
+            }
+        }
+        if (bad != null) {
+            throw CsvCells.notANumber(source, bad.firstBad.line(), bad.spec.index() + 1, bad.spec.name(),
+                    bad.firstBad.cell());
+        }
+        if ((long) rows * d > Integer.MAX_VALUE - 8) {
+            throw new InvalidDataException(source, rows + " rows × " + d
                     + " columns is too many values for one float array");
         }
-        float[] x = new float[rows.length * d];
-        for (int i = 0; i < rows.length; i++) {
+        int width = header.size();
+        float[] x = new float[rows * d];
+        for (int i = 0; i < rows; i++) {
+            int from = i * width;
+            int to = i * d;
             for (int k = 0; k < d; k++) {
-                x[i * d + k] = number(i, cols[k]);
+                x[to + k] = values[from + cols[k]];
             }
         }
         return x;
@@ -193,7 +222,7 @@ public final class CsvTable {
         for (int i = 0; i < y.length; i++) {
             y[i] = classes[i];
         }
-        return new Dataset(x, rows.length, featureColumns.size(), y, 1, featureColumns);
+        return new Dataset(x, rows, featureColumns.size(), y, 1, featureColumns);
     }
 
     /**
@@ -206,7 +235,7 @@ public final class CsvTable {
         checkNotFeature(target, featureColumns);
         float[] y = numericColumn(target);
         float[] x = features(featureColumns);
-        return new Dataset(x, rows.length, featureColumns.size(), y, 1, featureColumns);
+        return new Dataset(x, rows, featureColumns.size(), y, 1, featureColumns);
     }
 
     /**
@@ -218,7 +247,7 @@ public final class CsvTable {
         checkNotFeature(target, featureColumns);
         float[] y = countColumn(target);
         float[] x = features(featureColumns);
-        return new Dataset(x, rows.length, featureColumns.size(), y, 1, featureColumns);
+        return new Dataset(x, rows, featureColumns.size(), y, 1, featureColumns);
     }
 
     /** The 1-based line where the header row is. */
@@ -226,8 +255,43 @@ public final class CsvTable {
         return headerLine;
     }
 
-    private float number(int row, int column) {
-        return CsvCells.parseFinite(rows[row][column], source, lines[row], column + 1);
+    // ---- for ClassLabels ----
+
+    /** The merged record of a column: its dictionary, and its first empty and first non-number cells. */
+    CsvLoad.ColumnData columnData(int column) {
+        return data[column];
+    }
+
+    /** The code of a cell's text in its column's dictionary, or -1 when its text is not kept. */
+    int code(int row, int column) {
+        int code = kept.code(column, row);
+        return code >= 0 && textKept(column, code) ? code : -1;
+    }
+
+    /** The distinct trimmed texts of a column, by code. */
+    String[] texts(int column) {
+        String[] t = texts[column];
+        if (t == null) {
+            t = data[column].texts().toArray(new String[0]);
+            texts[column] = t;
+        }
+        return t;
+    }
+
+    private boolean textKept(int column, int code) {
+        if (!data[column].overflowed) {
+            return true;
+        }
+        boolean[] keep = textKept[column];
+        if (keep == null) {
+            String[] t = texts(column);
+            keep = new boolean[t.length];
+            for (int k = 0; k < t.length; k++) {
+                keep[k] = !CsvCells.isDecimal(t[k]);
+            }
+            textKept[column] = keep;
+        }
+        return keep[code];
     }
 
     private int[] columnIndices(List<String> columns) {

@@ -8,13 +8,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the IDX format of the MNIST files (big-endian; magic 0x0000 + type + dimension count), gzipped when the
- * name ends in {@code .gz}. Only unsigned bytes (type 0x08), the type MNIST uses, are accepted.
+ * Reads the IDX format of the MNIST files (big-endian; magic 0x0000 + type + dimension count), gzipped or not:
+ * gzip is recognised by the file's first bytes, not its name (see {@link DataFormat}). Only unsigned bytes (type 0x08), the type MNIST uses, are accepted.
  */
 public final class IdxReader {
     private IdxReader() {
@@ -121,10 +119,6 @@ public final class IdxReader {
     }
 
     private static InputStream open(Path file) throws IOException {
-        InputStream in = Files.newInputStream(file);
-        if (file.getFileName().toString().endsWith(".gz")) {
-            return new GZIPInputStream(in, 1 << 16);
-        }
-        return in;
+        return DataFormat.open(file);
     }
 }

@@ -30,22 +30,39 @@ public final class Standardizer {
             }
         }
         for (int j = 0; j < d; j++) {
-            sd[j] = Math.sqrt(sd[j] / n);
-            if (!(sd[j] > 1e-12 * Math.max(1, Math.abs(mean[j])))) {
-                sd[j] = 1;
-            }
+            sd[j] = deviation(mean[j], Math.sqrt(sd[j] / n));
         }
         return new double[][] {mean, sd};
+    }
+
+    /** The deviation to divide by: {@code sd}, or 1 for a constant feature (which is then only centered). */
+    static double deviation(double mean, double sd) {
+        return sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1;
     }
 
     public static Dataset apply(Dataset data, double[][] scaling) {
         int d = data.cols();
         float[] x = data.x().clone();
-        for (int i = 0; i < x.length; i++) {
-            int j = i % d;
-            x[i] = (float) ((x[i] - scaling[0][j]) / scaling[1][j]);
+        for (int at = 0; at < x.length; at += d) {
+            for (int j = 0; j < d; j++) {
+                x[at + j] = (float) ((x[at + j] - scaling[0][j]) / scaling[1][j]);
+            }
         }
         return new Dataset(x, data.rows(), d, data.y(), data.targetCols(), data.featureNames());
+    }
+
+    /** The inverse of {@link #fold}: raw-unit weight and bias back to the standardized inputs' units, in place. */
+    public static void unfold(float[] w, float[] b, int in, double[][] scaling) {
+        int out = b.length;
+        for (int o = 0; o < out; o++) {
+            double shift = 0;
+            for (int k = 0; k < in; k++) {
+                double raw = w[o * in + k];
+                shift += raw * scaling[0][k];
+                w[o * in + k] = (float) (raw * scaling[1][k]);
+            }
+            b[o] = (float) (b[o] + shift);
+        }
     }
 
     /** W·((x - m)/s) + b = (W/s)·x + (b - W·(m/s)): rewrites weight {@code [out, in]} and bias in place. */

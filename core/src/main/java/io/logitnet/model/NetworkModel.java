@@ -384,6 +384,31 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
         this.trainingParameters = null;
     }
 
+    /**
+     * Replaces the fitted parameters (raw feature units) after training, keeping the fit's state: with a training
+     * scaling, the parameters resuming starts from are recomputed from them, so that a checkpoint stays consistent.
+     */
+    protected void refitParameters(List<float[]> w, List<float[]> b) {
+        requireFitted();
+        double[][] sc = scaling;
+        List<float[]> trained = trainingParameters;
+        setParameters(architecture, w, b);
+        if (sc != null && trained != null) {
+            List<float[]> params = new ArrayList<>(trained);
+            float[] w0 = w.get(0).clone();
+            float[] b0 = b.get(0).clone();
+            Standardizer.unfold(w0, b0, architecture.inputs(), sc);
+            params.set(0, w0);
+            params.set(1, b0);
+            for (int i = 1; i < architecture.layerCount(); i++) {
+                params.set(2 * i, w.get(i).clone());
+                params.set(2 * i + 1, b.get(i).clone());
+            }
+            this.scaling = sc;
+            this.trainingParameters = params;
+        }
+    }
+
     /** Sets the feature names of installed parameters ({@code null}: x1, x2, ...). */
     protected void setFeatureNames(List<String> names, int count) {
         this.featureNames = names == null ? Dataset.defaultNames(count) : List.copyOf(names);
@@ -450,12 +475,22 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             install(arch, names, params, sc, config.optimizer().fullBatch() ? null : lastState[0], device, prec);
             this.history = h;
             this.resume = null;
+            afterTraining(data);
             if (checkpoint != null) {
                 save(checkpoint);
                 listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
             }
             return h;
         }
+    }
+
+    /**
+     * Called when training has ended well and the fitted parameters are installed, before the final checkpoint is
+     * written: a model refines or describes its fit here (a GLM finishes with Newton's method and its inference).
+     *
+     * @param data the data the model was fitted on (all of it; the validation split is the config's)
+     */
+    protected void afterTraining(Dataset data) {
     }
 
     /** Keeps fitted parameters: folded into raw-input units, and as trained (for resuming). */

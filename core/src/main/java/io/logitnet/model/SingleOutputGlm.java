@@ -40,4 +40,13 @@ public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<
     public String equation() {
         return lhs() + " = " + linearPredictor(intercept(), coefficients(), 0, featureNames());
     }
+
+    @Override
+    protected final void installNewton(double[][] coefficients) {
+        float[] w = new float[coefficients[0].length - 1];
+        for (int j = 0; j < w.length; j++) {
+            w[j] = (float) coefficients[0][j + 1];
+        }
+        refitParameters(List.of(w), List.of(new float[] {(float) coefficients[0][0]}));
+    }
 }

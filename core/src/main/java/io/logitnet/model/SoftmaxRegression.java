@@ -104,4 +104,33 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
         }
         return sb.toString();
     }
+
+    @Override
+    protected int summaryClasses() {
+        return classes;
+    }
+
+    /** Newton's K − 1 predictors against class 0, stored centred over the classes as L-BFGS from zero leaves them. */
+    @Override
+    protected void installNewton(double[][] coefficients) {
+        int d = coefficients[0].length - 1;
+        float[] w = new float[classes * d];
+        float[] b = new float[classes];
+        for (int j = 0; j <= d; j++) {
+            double mean = 0;
+            for (double[] c : coefficients) {
+                mean += c[j];
+            }
+            mean /= classes;
+            for (int k = 0; k < classes; k++) {
+                double v = (k == 0 ? 0 : coefficients[k - 1][j]) - mean;
+                if (j == 0) {
+                    b[k] = (float) v;
+                } else {
+                    w[k * d + j - 1] = (float) v;
+                }
+            }
+        }
+        refitParameters(List.of(w), List.of(b));
+    }
 }

@@ -169,8 +169,8 @@ public final class Lbfgs {
                 + maxIterations + " with gradient norm " + fmt(gnorm));
     }
 
-    /** Strong Wolfe line search along v.d from v.x0; leaves x, g at the accepted point. */
-    private static final class LineSearch {
+    /** Strong Wolfe line search along v.d from v.x0; leaves x, g at the accepted point. Package-private for tests. */
+    static final class LineSearch {
         final List<Tensor> x;
         final List<Tensor> g;
         final Vectors v;

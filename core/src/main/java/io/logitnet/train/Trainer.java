@@ -70,6 +70,16 @@ public final class Trainer {
         return fitMiniBatch(net, parts[0], parts[1], resume, afterEpoch);
     }
 
+    /**
+     * Trains with a mini-batch optimizer on batches streamed from {@code data} (a file larger than memory, see
+     * {@link io.logitnet.data.CsvBatchSource}), resuming from {@code resume} when it is not null; each epoch's order
+     * comes from the same seeded generator as in memory. No validation split; the optimizer must not be full-batch.
+     */
+    public History fit(Network net, io.logitnet.data.BatchSource data, TrainingState resume,
+                       Consumer<TrainingState> afterEpoch) {
+        return new StreamingFit(config, listener).fit(net, data, resume, afterEpoch);
+    }
+
     private static void checkTargets(Network net, Dataset data) {
         int out = net.architecture().outputs();
         int expected = net.architecture().loss().targetsAreClassIndices() ? 1 : out;

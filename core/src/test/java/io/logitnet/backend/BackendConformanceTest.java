@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -13,10 +14,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Tolerances: element-wise results must agree to a few float32 ulps; reductions of length K to
  * {@code c·u·sqrt(K)·Σ|terms|} with u the unit round-off of the backend's precision, the bound that grows like
- * sqrt(K) rather than a fixed relative tolerance.
+ * sqrt(K) rather than a fixed relative tolerance. NaN and ±Inf inputs reach every operation, and the result must be
+ * the IEEE one the reference gives: NaN exactly where it is NaN, the same infinities.
+ *
+ * <p>The rules every backend shares are checked here too: closing, instance names, calls from several threads.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class BackendConformanceTest {
@@ -225,22 +234,33 @@ public abstract class BackendConformanceTest {
                 }
             }
             float[] dy = random(new Random(rows), n, 1);
-            double[] y = new double[n];
+            checkActivation(f, z, dy, rows, cols, "", true);
+        }
+    }
+
+    /**
+     * Forward of z and backward of dy through the stored float output, against the reference; with
+     * {@code inPlace}, again with y = z and dz = dy, which must give the same bits.
+     */
+    private void checkActivation(Activation f, float[] z, float[] dy, int rows, int cols, String what,
+                                 boolean inPlace) {
+        int n = rows * cols;
+        double[] y = new double[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = (float) Reference.activation(f, z[i]); // the backward is defined on the stored float output
+        }
+        try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols);
+             Tensor DY = backend.upload(dy, rows, cols); Tensor DZ = backend.allocate(rows, cols)) {
+            backend.activationForward(f, Z, Y);
+            float[] got = Y.toArray();
+            Compare.assertClose(f + " forward" + what, got, y, elementwiseRel(), 1e-30, cols);
+            double[] dz = new double[n];
             for (int i = 0; i < n; i++) {
-                y[i] = (float) Reference.activation(f, z[i]); // the backward is defined on the stored float output
+                dz[i] = Reference.activationBackward(f, got[i], dy[i]);
             }
-            try (Tensor Z = backend.upload(z, rows, cols); Tensor Y = backend.allocate(rows, cols);
-                 Tensor DY = backend.upload(dy, rows, cols); Tensor DZ = backend.allocate(rows, cols)) {
-                backend.activationForward(f, Z, Y);
-                float[] got = Y.toArray();
-                Compare.assertClose(f + " forward", got, y, elementwiseRel(), 1e-30, cols);
-                double[] dz = new double[n];
-                for (int i = 0; i < n; i++) {
-                    dz[i] = dy[i] * Reference.derivativeFromOutput(f, got[i]);
-                }
-                backend.activationBackward(f, Y, DY, DZ);
-                Compare.assertClose(f + " backward", DZ.toArray(), dz, 4 * U, 1e-30, cols);
-                // in place: y may be z, dz may be dy
+            backend.activationBackward(f, Y, DY, DZ);
+            Compare.assertClose(f + " backward" + what, DZ.toArray(), dz, 4 * U, 1e-30, cols);
+            if (inPlace) { // y may be z, dz may be dy
                 backend.activationForward(f, Z, Z);
                 assertArrayEquals(got, Z.toArray(), f + " forward in place");
                 backend.activationBackward(f, Y, DY, DY);
@@ -340,62 +360,7 @@ public abstract class BackendConformanceTest {
                 };
             }
         }
-        float scale = 1f / rows;
-        double[] rowLoss = new double[rows];
-        double[] rowTol = new double[rows];
-        double[] grad = new double[n];
-        for (int i = 0; i < rows; i++) {
-            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-                int c = (int) t[i];
-                rowLoss[i] = Reference.softmaxCrossEntropyRow(z, i * cols, cols, c);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int j = 0; j < cols; j++) {
-                    max = Math.max(max, Math.abs(z[i * cols + j]));
-                }
-                rowTol[i] = 16 * U * (Math.abs(rowLoss[i]) + max + Math.log(cols)) + 1e-30;
-                double[] p = Reference.softmax(java.util.Arrays.copyOfRange(z, i * cols, (i + 1) * cols), 1, cols);
-                for (int j = 0; j < cols; j++) {
-                    grad[i * cols + j] = scale * (p[j] - (j == c ? 1 : 0));
-                }
-            } else {
-                double bound = 0;
-                for (int j = 0; j < cols; j++) {
-                    double zz = z[i * cols + j];
-                    double tt = t[i * cols + j];
-                    double v = Reference.loss(loss, zz, tt);
-                    rowLoss[i] += v;
-                    bound += Math.abs(v) + Math.abs(zz * tt) + Math.abs(Reference.outputOf(loss, zz));
-                    grad[i * cols + j] = scale * (Reference.outputOf(loss, zz) - tt);
-                }
-                rowTol[i] = 8 * U * Math.sqrt(cols) * bound + 1e-30;
-            }
-        }
-        try (Tensor Z = backend.upload(z, rows, cols);
-             Tensor T = backend.upload(t, rows, loss.targetsAreClassIndices() ? 1 : cols);
-             Tensor G = backend.allocate(rows, cols); Tensor L = backend.allocate(rows, 1)) {
-            backend.lossForwardBackward(loss, Z, T, G, L, scale);
-            float[] l = L.toArray();
-            float[] g = G.toArray();
-            for (int i = 0; i < l.length; i++) {
-                assertTrue(Float.isFinite(l[i]), loss + " row " + i + " loss is " + l[i]);
-            }
-            for (int i = 0; i < g.length; i++) {
-                assertTrue(Float.isFinite(g[i]), loss + " gradient " + i + " is " + g[i]);
-            }
-            Compare.assertClose(loss + " row losses " + rows + "x" + cols, l, rowLoss, rowTol, 1);
-            // 16 ulps of the gradient, plus a few ulps of f(z) and t: f(z) - t cancels when f(z) ≈ t
-            double[] gradTol = new double[n];
-            for (int i = 0; i < n; i++) {
-                double fz = loss == Loss.SOFTMAX_CROSS_ENTROPY ? 1.0
-                        : Math.abs(Reference.outputOf(loss, z[i])) + Math.abs(t[i]);
-                gradTol[i] = 16 * U * Math.abs(grad[i]) + 4 * U * scale * Math.max(1.0, fz);
-            }
-            Compare.assertClose(loss + " gradient " + rows + "x" + cols, g, grad, gradTol, cols);
-            // the loss without a gradient
-            backend.fill(L, 0f);
-            backend.lossForwardBackward(loss, Z, T, null, L, scale);
-            assertArrayEquals(l, L.toArray(), loss + " loss without gradient");
-        }
+        checkLossAgainstReference(loss, z, t, rows, cols, rows + "x" + cols);
     }
 
     @Test
@@ -508,6 +473,354 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    // ---- NaN and ±Inf: every operation gives the IEEE result of its documented formula (as PyTorch) ----
+
+    private static final float NAN = Float.NaN;
+    private static final float INF = Float.POSITIVE_INFINITY;
+    /** NaN, ±Inf, signed zeros and moderate finite values (no finite overflow: only the specials are non-finite). */
+    private static final float[] SPECIALS = {NAN, INF, -INF, 0f, -0f, 1.5f, -2.25f, 7f, -7f};
+
+    /** Every pair of SPECIALS: first[i] = a, second[i] = b, over all (a, b). */
+    private static float[][] pairs(float[] a, float[] b) {
+        float[][] out = new float[2][a.length * b.length];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < b.length; j++) {
+                out[0][i * b.length + j] = a[i];
+                out[1][i * b.length + j] = b[j];
+            }
+        }
+        return out;
+    }
+
+    /** Finite values of either sign, never zero (so that a product with ±Inf is ±Inf in every implementation). */
+    private static float[] nonZero(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) ((0.5 + 0.5 * r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
+        }
+        return x;
+    }
+
+    /** The first, a middle and the last of n indices: the ends and the middle of every reduction tree. */
+    private static int[] spread(int n) {
+        return new int[] {0, n / 2, n - 1};
+    }
+
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void activationsGiveIeeeResultsForNaNAndInf(Activation f) {
+        float[][] p = pairs(SPECIALS, SPECIALS); // every special input z with every special gradient dy
+        checkActivation(f, p[0], p[1], 1, p[0].length, " of NaN/Inf", true);
+    }
+
+    /** Rows with NaN, +Inf or -Inf at the first, a middle or the last column, and rows of specials only. */
+    private static float[] specialRows(int rows, int cols, long seed) {
+        float[] z = random(new Random(seed), rows * cols, 4);
+        float[] specials = {NAN, INF, -INF};
+        int r = 0;
+        for (float v : specials) {
+            for (int c : spread(cols)) {
+                z[r++ * cols + c] = v;
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            z[r * cols + j] = -INF;                               // every logit -Inf
+            z[(r + 1) * cols + j] = j % 2 == 0 ? INF : -INF;      // +Inf beside -Inf
+        }
+        return z;
+    }
+
+    private static final int SPECIAL_ROWS = 3 * 3 + 2 + 2; // two ordinary rows at the end
+
+    @Test
+    void softmaxGivesIeeeResultsForNaNAndInf() {
+        for (int cols : new int[] {1, 3, 93, 300, 4097}) {
+            float[] z = specialRows(SPECIAL_ROWS, cols, cols);
+            double[] expected = Reference.softmax(z, SPECIAL_ROWS, cols);
+            try (Tensor Z = backend.upload(z, SPECIAL_ROWS, cols); Tensor Y = backend.allocate(SPECIAL_ROWS, cols)) {
+                backend.softmaxRows(Z, Y);
+                Compare.assertClose("softmax of NaN/Inf rows, cols=" + cols, Y.toArray(), expected,
+                        8 * U * Math.sqrt(cols) + 8 * U, 1e-30, cols);
+            }
+        }
+    }
+
+    /** Targets for the element-wise losses: NaN, ±Inf and values the loss expects. */
+    private static float[] specialTargets(Loss loss) {
+        return switch (loss) {
+            case SIGMOID_BINARY_CROSS_ENTROPY -> new float[] {NAN, INF, -INF, 0f, 1f, 0.25f};
+            case POISSON -> new float[] {NAN, INF, 0f, 3f};
+            default -> new float[] {NAN, INF, -INF, 0f, 2.5f};
+        };
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Loss.class, names = "SOFTMAX_CROSS_ENTROPY", mode = EnumSource.Mode.EXCLUDE)
+    void elementwiseLossesGiveIeeeResultsForNaNAndInf(Loss loss) {
+        // Row r holds one (logit, target) pair of specials at column r % cols among ordinary values, so that every
+        // pair meets the row reduction at a different place.
+        float[][] p = pairs(SPECIALS, specialTargets(loss));
+        int rows = p[0].length;
+        for (int cols : new int[] {1, 37, 300}) {
+            Random r = new Random(cols + loss.ordinal());
+            float[] z = random(r, rows * cols, 3);
+            float[] t = new float[rows * cols];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = loss == Loss.SIGMOID_BINARY_CROSS_ENTROPY ? (r.nextBoolean() ? 1f : 0f) : r.nextInt(4);
+            }
+            for (int i = 0; i < rows; i++) {
+                z[i * cols + i % cols] = p[0][i];
+                t[i * cols + i % cols] = p[1][i];
+            }
+            checkLossAgainstReference(loss, z, t, rows, cols, "of NaN/Inf, cols=" + cols);
+        }
+    }
+
+    @Test
+    void softmaxCrossEntropyGivesIeeeResultsForNaNAndInf() {
+        for (int cols : new int[] {3, 93, 300}) {
+            float[] z = specialRows(SPECIAL_ROWS, cols, cols + 1);
+            float[] t = new float[SPECIAL_ROWS];
+            for (int i = 0; i < SPECIAL_ROWS; i++) {
+                t[i] = (i * 7) % cols; // the target is sometimes the special logit, sometimes not
+            }
+            checkLossAgainstReference(Loss.SOFTMAX_CROSS_ENTROPY, z, t, SPECIAL_ROWS, cols,
+                    "of NaN/Inf, cols=" + cols);
+        }
+        for (float bad : new float[] {NAN, INF, -INF}) {
+            try (Tensor Z = backend.allocate(3, 4); Tensor T = backend.upload(new float[] {1, bad, 2}, 3, 1);
+                 Tensor L = backend.allocate(3, 1)) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> backend.lossForwardBackward(Loss.SOFTMAX_CROSS_ENTROPY, Z, T, null, L, 1f));
+                assertTrue(e.getMessage().contains("row 1"), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Row losses and gradients against the reference in double (NaN and ±Inf exactly), then the loss alone, without
+     * a gradient, which must give the same bits.
+     */
+    private void checkLossAgainstReference(Loss loss, float[] z, float[] t, int rows, int cols, String what) {
+        int n = rows * cols;
+        float scale = 1f / rows;
+        double[] rowLoss = new double[rows];
+        double[] rowTol = new double[rows];
+        double[] grad = new double[n];
+        double[] gradTol = new double[n];
+        for (int i = 0; i < rows; i++) {
+            if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
+                int c = (int) t[i];
+                rowLoss[i] = Reference.softmaxCrossEntropyRow(z, i * cols, cols, c);
+                double max = 0; // the largest finite logit: log-sum-exp's round-off scales with it
+                for (int j = 0; j < cols; j++) {
+                    double a = Math.abs(z[i * cols + j]);
+                    max = Double.isFinite(a) ? Math.max(max, a) : max;
+                }
+                rowTol[i] = 16 * U * (Math.abs(rowLoss[i]) + max + Math.log(cols)) + 1e-30;
+                double[] p = Reference.softmax(java.util.Arrays.copyOfRange(z, i * cols, (i + 1) * cols), 1, cols);
+                for (int j = 0; j < cols; j++) {
+                    grad[i * cols + j] = scale * (p[j] - (j == c ? 1 : 0));
+                    gradTol[i * cols + j] = 16 * U * Math.abs(grad[i * cols + j]) + 4 * U * scale;
+                }
+            } else {
+                double bound = 0;
+                for (int j = 0; j < cols; j++) {
+                    double zz = z[i * cols + j];
+                    double tt = t[i * cols + j];
+                    double v = Reference.loss(loss, zz, tt);
+                    double fz = Reference.outputOf(loss, zz);
+                    rowLoss[i] += v;
+                    bound += Math.abs(v) + Math.abs(zz * tt) + Math.abs(fz);
+                    grad[i * cols + j] = scale * (fz - tt);
+                    // 16 ulps of the gradient, plus a few ulps of f(z) and t: f(z) - t cancels when f(z) ≈ t
+                    gradTol[i * cols + j] = 16 * U * Math.abs(grad[i * cols + j])
+                            + 4 * U * scale * Math.max(1.0, Math.abs(fz) + Math.abs(tt));
+                }
+                rowTol[i] = 8 * U * Math.sqrt(cols) * bound + 1e-30;
+            }
+        }
+        try (Tensor Z = backend.upload(z, rows, cols);
+             Tensor T = backend.upload(t, rows, loss.targetsAreClassIndices() ? 1 : cols);
+             Tensor G = backend.allocate(rows, cols); Tensor L = backend.allocate(rows, 1)) {
+            backend.lossForwardBackward(loss, Z, T, G, L, scale);
+            float[] l = L.toArray();
+            Compare.assertClose(loss + " row losses " + what, l, rowLoss, rowTol, 1);
+            Compare.assertClose(loss + " gradient " + what, G.toArray(), grad, gradTol, cols);
+            backend.fill(L, 0f);
+            backend.lossForwardBackward(loss, Z, T, null, L, scale);
+            assertArrayEquals(l, L.toArray(), loss + " loss without gradient " + what);
+        }
+    }
+
+    @Test
+    void gemmGivesIeeeResultsForNaNAndInf() {
+        int m = 9;
+        int n = 6;
+        int k = 93;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Random r = new Random(k + (ta ? 1 : 0) + (tb ? 2 : 0));
+                float[] a = nonZero(r, m * k); // op(A)[i, p] at ta ? a[p * m + i] : a[i * k + p]
+                float[] b = nonZero(r, k * n); // op(B)[p, j] at tb ? b[j * k + p] : b[p * n + j]
+                float[] c = nonZero(r, m * n);
+                float[][] rowsOfA = {{NAN}, {INF}, {-INF}, {INF, -INF}, {INF, INF}};
+                for (int i = 0; i < rowsOfA.length; i++) {
+                    for (int s = 0; s < rowsOfA[i].length; s++) {
+                        int p = (17 * i + 41 * s) % k;
+                        a[ta ? p * m + i : i * k + p] = rowsOfA[i][s];
+                    }
+                }
+                int p0 = 5;
+                b[tb ? 0 * k + p0 : p0 * n] = NAN;        // column 0 of C: NaN
+                b[tb ? 1 * k + p0 : p0 * n + 1] = -INF;   // column 1 of C: ±Inf, or NaN where A's row holds Inf
+                c[(m - 1) * n + n - 1] = NAN;              // only seen when beta != 0
+                c[(m - 2) * n + n - 1] = -INF;
+                checkGemm(ta, tb, 1f, a, ta ? k : m, ta ? m : k, b, tb ? n : k, tb ? k : n, 0f, c, m, n, k);
+                checkGemm(ta, tb, -0.75f, a, ta ? k : m, ta ? m : k, b, tb ? n : k, tb ? k : n, 1.5f, c, m, n, k);
+            }
+        }
+    }
+
+    @Test
+    void columnSumsAndAddRowVectorGiveIeeeResultsForNaNAndInf() {
+        int cols = 6;
+        for (int rows : new int[] {1, 7, 300, 4097}) {
+            Random r = new Random(rows);
+            float[] x = random(r, rows * cols, 2);
+            int[] at = spread(rows);
+            x[at[0] * cols] = NAN;                                   // column 0: NaN
+            x[at[1] * cols + 1] = INF;                               // column 1: +Inf
+            x[at[2] * cols + 2] = -INF;                              // column 2: -Inf
+            x[at[0] * cols + 3] = INF;                               // column 3: +Inf and -Inf (NaN unless one row)
+            x[at[2] * cols + 3] = -INF;
+            x[at[1] * cols + 5] = NAN;                               // column 5: NaN and +Inf
+            x[at[2] * cols + 5] = INF;                               // column 4 stays finite
+            float[] bias = {1f, NAN, INF, -INF, -INF, 2f};
+            double[] sums = new double[cols];
+            double[] sumTol = new double[cols];
+            double[] added = new double[rows * cols];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    sums[j] += x[i * cols + j];
+                    sumTol[j] += 4 * U * Math.sqrt(rows) * Math.abs(x[i * cols + j]);
+                    added[i * cols + j] = (double) x[i * cols + j] + bias[j];
+                }
+            }
+            try (Tensor X = backend.upload(x, rows, cols); Tensor B = backend.upload(bias, 1, cols);
+                 Tensor S = backend.allocate(1, cols)) {
+                backend.columnSums(X, S);
+                Compare.assertClose("columnSums of NaN/Inf, rows=" + rows, S.toArray(), sums, sumTol, cols);
+                backend.addRowVector(X, B);
+                Compare.assertClose("addRowVector of NaN/Inf, rows=" + rows, X.toArray(), added, U, 0, cols);
+            }
+        }
+    }
+
+    @Test
+    void axpyScaleDotNormGiveIeeeResultsForNaNAndInf() {
+        float[][] variants = {{NAN}, {INF}, {-INF}, {INF, -INF}};
+        for (int n : new int[] {7, 4097, 70000}) {
+            for (float[] specials : variants) {
+                Random r = new Random(n + specials.length);
+                float[] x = nonZero(r, n);
+                float[] y = nonZero(r, n);
+                int[] at = spread(n);
+                for (int s = 0; s < specials.length; s++) {
+                    x[at[s]] = specials[s];
+                }
+                y[at[2]] = specials[0]; // y holds one too, where x may or may not
+                String what = java.util.Arrays.toString(specials) + " n=" + n;
+                double dot = 0;
+                double sq = 0;
+                double[] axpy = new double[n];
+                double[] scaled = new double[n];
+                double[] zeroed = new double[n];
+                for (int i = 0; i < n; i++) {
+                    dot += (double) x[i] * y[i];
+                    sq += (double) x[i] * x[i];
+                    axpy[i] = -1.25 * x[i] + y[i];
+                    scaled[i] = 0.5 * x[i];
+                    zeroed[i] = 0.0 * x[i]; // 0·Inf and 0·NaN are NaN: scaling by 0 is not a fill
+                }
+                try (Tensor X = backend.upload(x, 1, n); Tensor Y = backend.upload(y, 1, n)) {
+                    assertIeee("dot " + what, dot, backend.dot(X, Y));
+                    assertIeee("norm2 " + what, Math.sqrt(sq), backend.norm2(X));
+                    backend.axpy(-1.25f, X, Y);
+                    Compare.assertClose("axpy " + what, Y.toArray(), axpy, 2 * U, 8 * U, n);
+                    backend.copy(X, Y);
+                    backend.scale(0.5f, X);
+                    Compare.assertClose("scale " + what, X.toArray(), scaled, 0, 0, n);
+                    backend.scale(0f, Y);
+                    Compare.assertClose("scale by 0 " + what, Y.toArray(), zeroed, 0, 0, n);
+                }
+            }
+        }
+    }
+
+    /** A non-finite expected value exactly (NaN for NaN, the same infinity); a finite one as close as a sum can be. */
+    private static void assertIeee(String what, double expected, double actual) {
+        if (Double.isNaN(expected) || Double.isInfinite(expected)) {
+            assertEquals(expected, actual, 0.0, what);
+        } else {
+            assertEquals(expected, actual, 1e-5 * Math.abs(expected), what);
+        }
+    }
+
+    @Test
+    void optimizerUpdatesGiveIeeeResultsForNaNAndInf() {
+        float[][] p = pairs(SPECIALS, SPECIALS); // parameter x gradient
+        int n = p[0].length;
+        float lr = 0.1f;
+        for (boolean nesterov : new boolean[] {false, true}) {
+            for (float momentum : new float[] {0f, 0.9f}) {
+                float[] v0 = new float[n];
+                for (int i = 0; i < n; i++) {
+                    v0[i] = SPECIALS[(i * 5) % SPECIALS.length]; // the velocity holds specials too
+                }
+                double[] pe = new double[n];
+                double[] ve = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double g = p[1][i];
+                    double v = momentum * (double) v0[i] + g;
+                    double step = momentum == 0 ? g : (nesterov ? g + momentum * v : v);
+                    pe[i] = p[0][i] - lr * step;
+                    ve[i] = momentum == 0 ? v0[i] : v;
+                }
+                try (Tensor P = backend.upload(p[0], 1, n); Tensor G = backend.upload(p[1], 1, n);
+                     Tensor V = backend.upload(v0, 1, n)) {
+                    backend.sgdUpdate(P, G, V, lr, momentum, nesterov);
+                    String what = "sgd of NaN/Inf momentum=" + momentum + " nesterov=" + nesterov;
+                    Compare.assertClose(what, P.toArray(), pe, 16 * U, 16 * U, n);
+                    Compare.assertClose(what + " velocity", V.toArray(), ve, 16 * U, 16 * U, n);
+                }
+            }
+        }
+        for (float wd : new float[] {0f, 0.01f}) {
+            double b1 = 0.9f; // the float hyperparameters exactly, so that 1 - b1 is what a backend computes
+            double b2 = 0.999f;
+            double eps = 1e-8f;
+            double[] pe = new double[n];
+            double[] me = new double[n];
+            double[] vv = new double[n];
+            for (int i = 0; i < n; i++) {
+                double g = p[1][i];
+                me[i] = (1 - b1) * g;
+                vv[i] = (1 - b2) * g * g;
+                double q = p[0][i];
+                q -= lr * wd * q;
+                pe[i] = q - lr * (me[i] / (1 - b1)) / (Math.sqrt(vv[i] / (1 - b2)) + eps);
+            }
+            try (Tensor P = backend.upload(p[0], 1, n); Tensor G = backend.upload(p[1], 1, n);
+                 Tensor M = backend.allocate(1, n); Tensor V = backend.allocate(1, n)) {
+                backend.adamUpdate(P, G, M, V, lr, (float) b1, (float) b2, (float) eps, wd, 1);
+                Compare.assertClose("adam of NaN/Inf wd=" + wd, P.toArray(), pe, 64 * U, 1e-6, n);
+                Compare.assertClose("adam m of NaN/Inf", M.toArray(), me, 4 * U, 1e-30, n);
+                Compare.assertClose("adam v of NaN/Inf", V.toArray(), vv, 4 * U, 1e-30, n);
+            }
+        }
+    }
+
     // ---- ownership ----
 
     @Test
@@ -519,6 +832,73 @@ public abstract class BackendConformanceTest {
         try (Tensor u = backend.allocate(2, 2)) {
             assertThrows(IllegalStateException.class, () -> backend.copy(t, u));
         }
+    }
+
+    @Test
+    void closingTheBackendClosesItsTensorsAndRejectsEveryCall() {
+        Backend b = BackendTestSupport.openOrSkip(selection());
+        Tensor t = b.upload(new float[] {1, 2, 3, 4}, 2, 2);
+        Tensor u = b.allocate(2, 2);
+        u.close();
+        b.close();
+        assertTrue(t.isClosed(), "a tensor of a closed backend is closed");
+        List<Executable> calls = List.of(() -> b.allocate(1, 1), () -> b.gemm(false, false, 1f, t, t, 0f, t),
+                () -> b.fill(t, 1f), t::toArray, () -> b.dot(t, t), () -> b.activationForward(Activation.RELU, t, t),
+                b::synchronize);
+        for (Executable call : calls) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, call);
+            assertTrue(e.getMessage().contains(b.instanceName()), "the message names the backend: " + e.getMessage());
+        }
+        t.close(); // harmless
+        b.close(); // harmless
+    }
+
+    @Test
+    void everyInstanceHasItsOwnNameAndMessagesNameBoth() {
+        Backend other = BackendTestSupport.openOrSkip(selection());
+        try (Tensor t = other.allocate(2, 2); Tensor u = backend.allocate(2, 2)) {
+            assertNotEquals(backend.instanceName(), other.instanceName());
+            assertTrue(other.instanceName().startsWith(other.name()), other.instanceName());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> backend.copy(t, u));
+            assertTrue(e.getMessage().contains("belongs to backend " + other.instanceName() + ", not to "
+                    + backend.instanceName()), e.getMessage());
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void callsFromSeveralThreadsAtOnceEachGetTheirOwnResult() throws Exception {
+        int threads = 4;
+        int steps = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                float[] x = {t, t + 1, -t, 2 * t, 1, 0, 3};
+                results.add(pool.submit(() -> {
+                    try (Tensor X = backend.upload(x, 1, x.length); Tensor Y = backend.allocate(1, x.length)) {
+                        for (int s = 0; s < steps; s++) {
+                            backend.axpy(1f, X, Y);
+                        }
+                        return Y.toArray();
+                    }
+                }));
+            }
+            for (int t = 0; t < threads; t++) {
+                float[] expected = {steps * t, steps * (t + 1), -steps * t, steps * 2 * t, steps, 0, steps * 3};
+                assertArrayEquals(expected, results.get(t).get(60, TimeUnit.SECONDS), "thread " + t);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theDeviceIsDescribedWithoutKnowingTheBackendsClass() {
+        DeviceInfo d = backend.device();
+        assertTrue(d.id().startsWith(backend.name()), d.id());
+        assertTrue(!d.name().isBlank() && !d.details().isBlank(), d.toString());
     }
 
     @Test

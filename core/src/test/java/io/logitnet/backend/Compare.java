@@ -11,7 +11,10 @@ public final class Compare {
     private Compare() {
     }
 
-    /** |actual - expected| ≤ tol for every element; infinities must match exactly; NaN never passes. */
+    /**
+     * |actual - expected| ≤ tol for every element; infinities must match exactly; NaN passes only where the
+     * reference is NaN too (IEEE results of non-finite inputs), and nowhere else.
+     */
     public static void assertClose(String what, float[] actual, double[] expected, double[] tol, int cols) {
         if (actual.length != expected.length) {
             throw new AssertionError(what + ": length " + actual.length + " != expected " + expected.length);
@@ -26,8 +29,8 @@ public final class Compare {
             boolean ok;
             double diff;
             if (Double.isNaN(a) || Double.isNaN(e)) {
-                ok = false;
-                diff = Double.POSITIVE_INFINITY;
+                ok = Double.isNaN(a) && Double.isNaN(e);
+                diff = ok ? 0 : Double.POSITIVE_INFINITY;
             } else if (Double.isInfinite(e) || Double.isInfinite(a)) {
                 ok = a == e;
                 diff = ok ? 0 : Double.POSITIVE_INFINITY;

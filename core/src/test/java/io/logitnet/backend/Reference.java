@@ -2,7 +2,10 @@ package io.logitnet.backend;
 
 /**
  * The operations of {@link Backend} written again in plain double-precision loops, independently of any backend:
- * what every backend (the CPU one included) is checked against. Row-major arrays.
+ * what every backend (the CPU one included) is checked against. Row-major arrays. Each formula is the one the
+ * {@link Backend}, {@link Activation} and {@link Loss} documentation states, evaluated in IEEE double arithmetic, so
+ * that NaN and ±Inf inputs have a defined expected result too: NaN propagates ({@link Math#max} keeps it), and
+ * ±Inf give what the formula gives (e.g. inf - inf = NaN).
  */
 public final class Reference {
     private Reference() {
@@ -51,18 +54,22 @@ public final class Reference {
         }
     }
 
-    public static double derivativeFromOutput(Activation f, double y) {
+    /**
+     * dz = dy · f'(z), written through y = f(z). ReLU's is a select, as PyTorch's: 0 where y ≤ 0 (even for a NaN
+     * dy), dy elsewhere (also where y is NaN).
+     */
+    public static double activationBackward(Activation f, double y, double dy) {
         switch (f) {
             case IDENTITY:
-                return 1;
+                return dy;
             case SIGMOID:
-                return y * (1 - y);
+                return dy * (y * (1 - y));
             case TANH:
-                return 1 - y * y;
+                return dy * (1 - y * y);
             case RELU:
-                return y > 0 ? 1 : 0;
+                return y <= 0 ? 0 : dy;
             case EXP:
-                return y;
+                return dy * y;
             default:
                 throw new AssertionError(f);
         }
@@ -91,8 +98,8 @@ public final class Reference {
     public static double loss(Loss loss, double z, double y) {
         switch (loss) {
             case SIGMOID_BINARY_CROSS_ENTROPY:
-                // -y log σ(z) - (1-y) log(1-σ(z)), written as softplus to stay exact for large |z|
-                return y * softplus(-z) + (1 - y) * softplus(z);
+                // -y log σ(z) - (1-y) log(1-σ(z)) in the form Loss documents, exact for large |z|
+                return Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
             case SQUARED_ERROR:
                 return 0.5 * (z - y) * (z - y);
             case POISSON:
@@ -100,11 +107,6 @@ public final class Reference {
             default:
                 throw new AssertionError(loss);
         }
-    }
-
-    /** log(1 + e^x) without overflow. */
-    public static double softplus(double x) {
-        return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
     }
 
     public static double outputOf(Loss loss, double z) {

@@ -72,7 +72,10 @@ class CsvReaderFuzzTest {
                 assertEquals(t.cell(i, t.columnCount() - 1), labels.label(classes[i]));
             }
         } catch (InvalidDataException e) {
-            assertEquals(1, t.column(target).stream().distinct().count(), "only a single class is an error here");
+            // the errors fit can make: a single class, an empty label (named at its line), too many labels
+            boolean empty = t.column(target).stream().anyMatch(String::isEmpty);
+            long distinct = t.column(target).stream().distinct().count();
+            assertTrue(distinct == 1 || empty && e.line() > t.headerLine() || distinct > 1000, e.getMessage());
         }
         if (t.columnCount() > 1) {
             List<String> features = t.allColumnsExcept(target);

@@ -136,12 +136,12 @@ class CsvReaderTest {
     }
 
     @Test
-    void plainFileWithGzipMagicIsNotDecompressedWithoutTheExtension() throws IOException {
-        // Only the name decides: a .csv is read as text, so gzip bytes fail as text, with a location.
-        Path f = write("really-gzip.csv", gzip("a,b\n1,2\n".getBytes(StandardCharsets.UTF_8)));
-        InvalidDataException e = assertThrows(InvalidDataException.class, () -> CsvReader.read(f));
-        assertEquals(f.toString(), e.source());
-        assertEquals(1, e.line());
+    void gzipRecognisedByItsBytesWhateverTheName() throws IOException {
+        // Issue 10 item 7: the content decides, so a gzipped CSV named data.csv is decompressed.
+        Path f = write("data.csv", gzip("a,b\n1,2\n".getBytes(StandardCharsets.UTF_8)));
+        CsvTable t = CsvReader.read(f);
+        assertEquals(List.of("a", "b"), t.header());
+        assertArrayEquals(new float[] {1, 2}, t.features(List.of("a", "b")));
     }
 
     @Test

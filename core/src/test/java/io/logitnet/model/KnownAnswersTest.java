@@ -241,7 +241,8 @@ class KnownAnswersTest {
         return x;
     }
 
-    private static float poisson(double lambda, java.util.Random r) {
+    /** A Poisson draw by Knuth's product of uniforms. */
+    static float poisson(double lambda, java.util.Random r) {
         double l = Math.exp(-lambda);
         int k = 0;
         double p = 1;

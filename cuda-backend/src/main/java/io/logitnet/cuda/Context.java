@@ -4,41 +4,35 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.JCudaDriver;
 
-import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The device's primary context (cuDevicePrimaryCtxRetain), shared with any other CUDA user in the process, such as
- * the CUDA runtime. Released, not destroyed, on close.
+ * A device's primary context (cuDevicePrimaryCtxRetain), shared with every other CUDA user in the process: the other
+ * backends on the device and the CUDA runtime that cuBLAS runs on. It is retained once per device for the life of
+ * the process and never released, so that closing a backend can never bring the driver's count to zero, which
+ * would reset the context and with it the memory, streams and cuBLAS handles another backend still uses.
  */
-final class Context implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Context.class.getName());
+final class Context {
+    private static final Map<Integer, Context> PRIMARY = new ConcurrentHashMap<>();
 
-    private final CUdevice device;
-    private CUcontext context;
+    private final CUcontext context;
 
-    Context(CUdevice device) {
-        CUcontext c = new CUcontext();
-        Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(c, device), "cuDevicePrimaryCtxRetain");
-        this.device = device;
-        this.context = c;
+    private Context(CUcontext context) {
+        this.context = context;
+    }
+
+    /** The primary context of device {@code ordinal}, retained the first time it is asked for. */
+    static Context primary(int ordinal, CUdevice device) {
+        return PRIMARY.computeIfAbsent(ordinal, o -> {
+            CUcontext c = new CUcontext();
+            Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(c, device), "cuDevicePrimaryCtxRetain(" + o + ")");
+            return new Context(c);
+        });
     }
 
     /** Makes the context current on the calling thread (cheap: a thread-local store in the driver). */
     void makeCurrent() {
-        if (context == null) {
-            throw new IllegalStateException("the CUDA context has been released");
-        }
         Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
-    }
-
-    @Override
-    public void close() {
-        if (context != null) {
-            context = null;
-            int status = JCudaDriver.cuDevicePrimaryCtxRelease(device);
-            if (status != 0) {
-                LOG.log(Level.WARNING, "cuDevicePrimaryCtxRelease failed: " + Cu.name(status));
-            }
-        }
     }
 }

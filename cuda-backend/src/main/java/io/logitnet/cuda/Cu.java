@@ -2,6 +2,7 @@ package io.logitnet.cuda;
 
 import io.logitnet.DeviceLostException;
 import io.logitnet.NativeCallException;
+import io.logitnet.backend.BackendGuard;
 import jcuda.driver.CUresult;
 
 /**
@@ -25,6 +26,16 @@ final class Cu {
             throw new DeviceLostException(API, call, status, name(status));
         }
         throw new NativeCallException(API, call, status, name(status));
+    }
+
+    /**
+     * Checks the status of a release call made by a handle's {@code close()}, which never throws: a failure is
+     * reported the way every backend reports close-time failures ({@link BackendGuard#releaseFailed}).
+     */
+    static void released(int status, String call) {
+        if (status != CUresult.CUDA_SUCCESS) {
+            BackendGuard.releaseFailed(API, call, name(status) + " (" + status + ")");
+        }
     }
 
     /** The CUresult constant's name, e.g. {@code CUDA_ERROR_OUT_OF_MEMORY}, or {@code CUDA_ERROR_<code>}. */

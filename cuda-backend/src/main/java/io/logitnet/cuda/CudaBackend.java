@@ -2,7 +2,9 @@ package io.logitnet.cuda;
 
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
+import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
+import io.logitnet.backend.DeviceInfo;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
@@ -22,19 +24,28 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The CUDA backend: JCuda's driver API for the device's primary context, one stream, memory and the launches of
- * LogitNet's own kernels (logitnet.fatbin, compiled from kernels/src/main/cuda at build time), and cuBLAS (JCublas2)
- * for matrix products. Every operation computes what {@link io.logitnet.cpu.CpuBackend} computes, in the same
- * numerically stable form; every status code is checked by {@link Cu} or {@link Cublas}.
+ * LogitNet's own kernels (logitnet.fatbin, compiled from kernels/src/main/cuda at build time, with the formulas the
+ * OpenCL kernels share), and cuBLAS (JCublas2) for matrix products. Every operation computes what
+ * {@link io.logitnet.cpu.CpuBackend} computes, in the same numerically stable form; every status code is checked by
+ * {@link Cu} or {@link Cublas}.
  *
- * <p>Work is queued on the backend's stream in call order and runs asynchronously; {@link #download}, {@link #dot},
+ * <p>Same shape as {@code io.logitnet.opencl.OpenClBackend}: every kernel is a constant of {@link Kernels}, launched
+ * with {@code launch(kernel, grid, arguments...)} in the order of its parameters; every call runs inside
+ * {@link BackendGuard#enter()}, which here also makes the context current on the calling thread. Threads and closing
+ * follow {@link BackendGuard}: any thread may call, concurrent calls run one after another on the one stream;
+ * {@link #close()} waits for a call in progress, frees every block still allocated and destroys the cuBLAS handle,
+ * module and stream, and logs what fails to release. The device's primary context stays retained for the life of the
+ * process ({@link Context}), so closing one backend never resets it under another.
+ *
+ * <p>Work is queued on the stream in call order and runs asynchronously; {@link #download}, {@link #dot},
  * {@link #norm2} and {@link #synchronize} wait for it. Device memory comes from a caching allocator (freed blocks are
  * reused by size; on out-of-memory the cache is emptied and the allocation retried, then a
  * {@link io.logitnet.DeviceOutOfMemoryException} is thrown and the backend stays usable). Uploads and downloads go
@@ -42,76 +53,52 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Precision: FP32 by default (cuBLAS default math, no TF32); TF32 tensor-core products on compute capability 8.0
  * and newer when asked with {@link #setPrecision}. The choice is logged when it is made.
- *
- * <p>Threads: a backend has one owner at a time. Any thread may call it, and the context is made current on the
- * calling thread at the start of every call, but calls must not overlap: a call made while another thread is inside
- * one fails with {@link IllegalStateException} rather than racing on the stream. Closing a tensor waits instead.
  */
-@SuppressWarnings("try") // try (Call c = enter()) scopes the owner lock; c itself is not used in the body
+@SuppressWarnings("try") // try (BackendGuard.Call c = enter()) scopes the lock; c itself is not used in the body
 public final class CudaBackend implements Backend {
     private static final System.Logger LOG = System.getLogger(CudaBackend.class.getName());
     private static final int BLOCK = 256;
     private static final int MAX_GRID = 1 << 16;
     private static final long STAGING_BYTES = 4L << 20;
     private static final int NO_BAD_ROW = Integer.MAX_VALUE;
-    /** Every kernel of logitnet.cu this backend launches (a test checks the compiled images export them all). */
-    static final List<String> KERNEL_NAMES = List.of("add_row_vector", "activation_forward", "activation_backward",
-            "softmax_rows", "loss_forward_backward", "column_sums_partial", "column_sums_finish", "dot_partial",
-            "sum_partials", "axpy", "scale", "sgd_update", "adam_update");
-
-    /** Closes the current call: releases the owner lock. */
-    private interface Call extends AutoCloseable {
-        @Override
-        void close();
-    }
 
     private final int ordinal;
     private final String deviceName;
+    private final DeviceInfo deviceInfo;
     private final int ccMajor;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Call call = lock::unlock;
+    private final BackendGuard guard;
     private final Set<CUdeviceptr> live = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private final Context context;
     private final Stream stream;
     private final Module module;
+    private final EnumMap<Kernels, Kernel> kernels;
     private final cublasHandle cublas;
     private final CachingAllocator<CUdeviceptr> allocator;
     private PinnedBuffer staging;
     private PinnedBuffer scalars;
 
-    private final Kernel addRowVector;
-    private final Kernel activationForward;
-    private final Kernel activationBackward;
-    private final Kernel softmaxRows;
-    private final Kernel lossForwardBackward;
-    private final Kernel columnSumsPartial;
-    private final Kernel columnSumsFinish;
-    private final Kernel dotPartial;
-    private final Kernel sumPartials;
-    private final Kernel axpy;
-    private final Kernel scale;
-    private final Kernel sgdUpdate;
-    private final Kernel adamUpdate;
-
     private Precision precision = Precision.FP32;
-    private volatile boolean closed;
 
     /**
      * Opens device {@code ordinal}; the driver and cuBLAS natives must already be loaded and cuInit done
      * ({@link CudaBackendProvider#create}).
+     *
+     * @param device the device as the provider describes it
      */
-    CudaBackend(int ordinal, int driverVersion) {
+    CudaBackend(int ordinal, int driverVersion, DeviceInfo device) {
         this.ordinal = ordinal;
-        CUdevice device = new CUdevice();
-        Cu.check(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
-        String name = deviceName(device);
+        this.deviceInfo = device;
+        this.guard = new BackendGuard("cuda:" + ordinal);
+        CUdevice dev = new CUdevice();
+        Cu.check(JCudaDriver.cuDeviceGet(dev, ordinal), "cuDeviceGet(" + ordinal + ")");
+        String name = deviceName(dev);
         int[] major = {0};
         int[] minor = {0};
         Cu.check(JCudaDriver.cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
-                device), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MAJOR)");
+                dev), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MAJOR)");
         Cu.check(JCudaDriver.cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
-                device), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MINOR)");
+                dev), "cuDeviceGetAttribute(COMPUTE_CAPABILITY_MINOR)");
         this.ccMajor = major[0];
         String driver = Prerequisites.versionText(driverVersion);
         this.deviceName = name + " (cuda:" + ordinal + ", compute capability " + major[0] + "." + minor[0]
@@ -119,26 +106,13 @@ public final class CudaBackend implements Backend {
 
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            context = new Context(device);
-            opened.add(context);
+            context = Context.primary(ordinal, dev);
             context.makeCurrent();
             stream = new Stream();
             opened.add(stream);
             module = new Module(deviceName, driver);
             opened.add(module);
-            addRowVector = kernel("add_row_vector");
-            activationForward = kernel("activation_forward");
-            activationBackward = kernel("activation_backward");
-            softmaxRows = kernel("softmax_rows");
-            lossForwardBackward = kernel("loss_forward_backward");
-            columnSumsPartial = kernel("column_sums_partial");
-            columnSumsFinish = kernel("column_sums_finish");
-            dotPartial = kernel("dot_partial");
-            sumPartials = kernel("sum_partials");
-            axpy = kernel("axpy");
-            scale = kernel("scale");
-            sgdUpdate = kernel("sgd_update");
-            adamUpdate = kernel("adam_update");
+            kernels = module.kernels();
             cublasHandle h = new cublasHandle();
             Cublas.check(JCublas2.cublasCreate(h), "cublasCreate");
             cublas = h;
@@ -157,15 +131,8 @@ public final class CudaBackend implements Backend {
             }
             throw e;
         }
-        LOG.log(Level.INFO, "cuda:" + ordinal + " " + name + ": matrix products in FP32 (strict: cuBLAS default "
+        LOG.log(Level.INFO, guard.instanceName() + " " + name + ": matrix products in FP32 (strict: cuBLAS default "
                 + "math, no TF32)" + (ccMajor >= 8 ? "; setPrecision(TF32) enables TF32 tensor cores" : ""));
-    }
-
-    private Kernel kernel(String name) {
-        if (!KERNEL_NAMES.contains(name)) {
-            throw new IllegalStateException("kernel " + name + " is missing from KERNEL_NAMES");
-        }
-        return module.kernel(name);
     }
 
     private static String deviceName(CUdevice device) {
@@ -178,14 +145,26 @@ public final class CudaBackend implements Backend {
         return new String(buf, 0, len, StandardCharsets.UTF_8);
     }
 
+    // ---- identity ----
+
     @Override
     public String name() {
         return "cuda";
     }
 
     @Override
+    public String instanceName() {
+        return guard.instanceName();
+    }
+
+    @Override
     public String deviceName() {
         return deviceName;
+    }
+
+    @Override
+    public DeviceInfo device() {
+        return deviceInfo;
     }
 
     /** The device ordinal ({@code cuda:N}). */
@@ -205,12 +184,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void setPrecision(Precision p) {
-        if (!supportedPrecisions().contains(p)) {
-            throw new IllegalArgumentException("the cuda backend on " + deviceName + " supports "
-                    + supportedPrecisions() + ", not " + p + (p == Precision.TF32
-                    ? " (TF32 needs compute capability 8.0 or newer)" : ""));
-        }
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            if (!supportedPrecisions().contains(p)) {
+                throw new IllegalArgumentException("the cuda backend on " + deviceName + " supports "
+                        + supportedPrecisions() + ", not " + p + (p == Precision.TF32
+                        ? " (TF32 needs compute capability 8.0 or newer)" : ""));
+            }
             if (p == precision) {
                 return;
             }
@@ -218,7 +197,7 @@ public final class CudaBackend implements Backend {
             Cublas.check(JCublas2.cublasSetMathMode(cublas, mode), "cublasSetMathMode(" + cublasMath.stringFor(mode)
                     + ")");
             precision = p;
-            LOG.log(Level.INFO, "cuda:" + ordinal + ": matrix products now in " + p + (p == Precision.TF32
+            LOG.log(Level.INFO, guard.instanceName() + ": matrix products now in " + p + (p == Precision.TF32
                     ? " (TF32 tensor cores: 10-bit mantissa inputs, float32 accumulation)" : " (strict, no TF32)"));
         }
     }
@@ -227,8 +206,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        Checks.dims(rows, cols);
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            Checks.dims(rows, cols);
             long n = (long) rows * cols;
             DeviceBuffer b = newBuffer(n * Float.BYTES);
             try {
@@ -243,10 +222,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Tensor dst) {
-        CUdeviceptr d = ptr(dst, "upload destination");
-        long n = dst.size();
-        Checks.range(src, srcOffset, n, "upload source");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr d = ptr(dst, "upload destination");
+            long n = dst.size();
+            Checks.range(src, srcOffset, n, "upload source");
             PinnedBuffer st = staging();
             long chunk = st.bytes() / Float.BYTES;
             for (long done = 0; done < n; done += chunk) {
@@ -261,10 +240,10 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
-        CUdeviceptr s = ptr(src, "download source");
-        long n = src.size();
-        Checks.range(dst, dstOffset, n, "download destination");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr s = ptr(src, "download source");
+            long n = src.size();
+            Checks.range(dst, dstOffset, n, "download destination");
             PinnedBuffer st = staging();
             long chunk = st.bytes() / Float.BYTES;
             for (long done = 0; done < n; done += chunk) {
@@ -279,22 +258,21 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        CUdeviceptr s = ptr(src, "copy source");
-        CUdeviceptr d = ptr(dst, "copy destination");
-        Checks.sameShape("copy", src, dst);
-        if (src == dst) {
-            return;
-        }
-        try (Call c = enter()) {
-            Cu.check(JCudaDriver.cuMemcpyDtoDAsync(d, s, src.size() * Float.BYTES, stream.handle()),
-                    "cuMemcpyDtoDAsync");
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr s = ptr(src, "copy source");
+            CUdeviceptr d = ptr(dst, "copy destination");
+            Checks.copy(src, dst);
+            if (src != dst) {
+                Cu.check(JCudaDriver.cuMemcpyDtoDAsync(d, s, src.size() * Float.BYTES, stream.handle()),
+                        "cuMemcpyDtoDAsync");
+            }
         }
     }
 
     @Override
     public void fill(Tensor x, float value) {
-        CUdeviceptr p = ptr(x, "fill");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr p = ptr(x, "fill");
             Cu.check(JCudaDriver.cuMemsetD32Async(p, Float.floatToRawIntBits(value), x.size(), stream.handle()),
                     "cuMemsetD32Async");
         }
@@ -304,14 +282,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        CUdeviceptr A = ptr(a, "gemm A");
-        CUdeviceptr B = ptr(b, "gemm B");
-        CUdeviceptr C = ptr(c, "gemm C");
-        int[] mnk = Checks.gemm(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
-        try (Call call = enter()) {
+        try (BackendGuard.Call call = enter()) {
+            CUdeviceptr A = ptr(a, "gemm A");
+            CUdeviceptr B = ptr(b, "gemm B");
+            CUdeviceptr C = ptr(c, "gemm C");
+            int[] mnk = Checks.gemm(transA, transB, a, b, c);
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
             // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
             // With beta = 0 cuBLAS does not read C, so NaN in C does not propagate.
             Cublas.check(JCublas2.cublasSgemm(cublas,
@@ -324,96 +302,99 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void addRowVector(Tensor x, Tensor bias) {
-        CUdeviceptr X = ptr(x, "addRowVector x");
-        CUdeviceptr b = ptr(bias, "addRowVector bias");
-        Checks.shape("addRowVector bias", bias, 1, x.cols());
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "addRowVector x");
+            CUdeviceptr B = ptr(bias, "addRowVector bias");
+            Checks.addRowVector(x, bias);
             long n = x.size();
-            addRowVector.launch(stream, grid(n), 1, BLOCK, 1, X, b, n, x.cols());
+            launch(Kernels.ADD_ROW_VECTOR, elements(n), X, B, n, x.cols());
         }
     }
 
     @Override
     public void columnSums(Tensor x, Tensor out) {
-        CUdeviceptr X = ptr(x, "columnSums x");
-        CUdeviceptr O = ptr(out, "columnSums out");
-        Checks.shape("columnSums out", out, 1, x.cols());
-        int rows = x.rows();
-        int cols = x.cols();
-        // Pass 1: chunks of rows in parallel, each column's chunk summed in double; pass 2: the chunks per column.
-        int rowsPerChunk = Math.max(256, (rows + 1023) / 1024);
-        int chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
-        try (Call c = enter(); DeviceBuffer partial = newBuffer((long) chunks * cols * Double.BYTES)) {
-            columnSumsPartial.launch(stream, (cols + 31) / 32, chunks, 32, 8, X, partial.ptr(), rows, cols,
-                    rowsPerChunk);
-            columnSumsFinish.launch(stream, (cols + BLOCK - 1) / BLOCK, 1, BLOCK, 1, partial.ptr(), O, chunks, cols);
-        } // the scratch block goes back to the cache; later work on the same stream runs after these kernels
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "columnSums x");
+            CUdeviceptr O = ptr(out, "columnSums out");
+            Checks.columnSums(x, out);
+            // Pass 1: chunks of rows in parallel (at most 1024), each column's chunk summed in double; pass 2: the
+            // chunks per column. Sizes in 64 bits: a dimension near 2^31 must not overflow.
+            long rows = x.rows();
+            long cols = x.cols();
+            long rowsPerChunk = Math.max(256, ceilDiv(rows, 1024));
+            long chunks = ceilDiv(rows, rowsPerChunk);
+            try (DeviceBuffer partial = newBuffer(chunks * cols * Double.BYTES)) {
+                launch(Kernels.COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, 32), chunks, 32, 8), X, partial.ptr(),
+                        x.rows(), x.cols(), (int) rowsPerChunk);
+                launch(Kernels.COLUMN_SUMS_FINISH, Grid.rows(ceilDiv(cols, BLOCK), BLOCK), partial.ptr(), O,
+                        (int) chunks, x.cols());
+            } // the scratch block goes back to the cache; later work on the same stream runs after these kernels
+        }
     }
 
     // ---- element-wise ----
 
     @Override
     public void activationForward(Activation f, Tensor z, Tensor y) {
-        Checks.sameShape("activationForward", z, y);
-        CUdeviceptr Z = ptr(z, "activationForward z");
-        CUdeviceptr Y = ptr(y, "activationForward y");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Z = ptr(z, "activationForward z");
+            CUdeviceptr Y = ptr(y, "activationForward y");
+            Checks.activationForward(z, y);
             long n = z.size();
-            activationForward.launch(stream, grid(n), 1, BLOCK, 1, f.code(), Z, Y, n);
+            launch(Kernels.ACTIVATION_FORWARD, elements(n), f.code(), Z, Y, n);
         }
     }
 
     @Override
     public void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz) {
-        Checks.sameShape("activationBackward dy", y, dy);
-        Checks.sameShape("activationBackward dz", y, dz);
-        CUdeviceptr Y = ptr(y, "activationBackward y");
-        CUdeviceptr DY = ptr(dy, "activationBackward dy");
-        CUdeviceptr DZ = ptr(dz, "activationBackward dz");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Y = ptr(y, "activationBackward y");
+            CUdeviceptr DY = ptr(dy, "activationBackward dy");
+            CUdeviceptr DZ = ptr(dz, "activationBackward dz");
+            Checks.activationBackward(y, dy, dz);
             long n = y.size();
-            activationBackward.launch(stream, grid(n), 1, BLOCK, 1, f.code(), Y, DY, DZ, n);
+            launch(Kernels.ACTIVATION_BACKWARD, elements(n), f.code(), Y, DY, DZ, n);
         }
     }
 
     @Override
     public void softmaxRows(Tensor z, Tensor y) {
-        Checks.sameShape("softmaxRows", z, y);
-        CUdeviceptr Z = ptr(z, "softmaxRows z");
-        CUdeviceptr Y = ptr(y, "softmaxRows y");
-        try (Call c = enter()) {
-            softmaxRows.launch(stream, z.rows(), 1, rowBlock(z.cols()), 1, Z, Y, z.rows(), z.cols());
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Z = ptr(z, "softmaxRows z");
+            CUdeviceptr Y = ptr(y, "softmaxRows y");
+            Checks.softmaxRows(z, y);
+            launch(Kernels.SOFTMAX_ROWS, rows(z), Z, Y, z.rows(), z.cols());
         }
     }
 
     @Override
     public void lossForwardBackward(Loss loss, Tensor logits, Tensor targets, Tensor grad, Tensor rowLoss,
                                     float gradScale) {
-        Checks.loss(loss, logits, targets, grad, rowLoss);
-        CUdeviceptr Z = ptr(logits, "loss logits");
-        CUdeviceptr T = ptr(targets, "loss targets");
-        CUdeviceptr G = grad == null ? Kernel.NULL : ptr(grad, "loss gradient");
-        CUdeviceptr L = ptr(rowLoss, "row losses");
-        int rows = logits.rows();
-        int cols = logits.cols();
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Z = ptr(logits, "loss logits");
+            CUdeviceptr T = ptr(targets, "loss targets");
+            CUdeviceptr G = grad == null ? null : ptr(grad, "loss gradient");
+            CUdeviceptr L = ptr(rowLoss, "row losses");
+            Checks.loss(loss, logits, targets, grad, rowLoss);
+            int rows = logits.rows();
+            int cols = logits.cols();
             if (!loss.targetsAreClassIndices()) {
-                lossForwardBackward.launch(stream, rows, 1, rowBlock(cols), 1, loss.code(), Z, T, G, L, gradScale,
-                        rows, cols, Kernel.NULL);
+                launch(Kernels.LOSS_ROWS, rows(logits), loss.code(), Z, T, G, L, gradScale, rows, cols);
                 return;
             }
-            // Class indices are checked on the device; the first bad row is read back (4 bytes, one sync) so that a
-            // bad label fails here, as on the CPU, instead of surfacing later as a NaN loss.
-            int badRow;
-            try (DeviceBuffer bad = newBuffer(Integer.BYTES)) {
-                Cu.check(JCudaDriver.cuMemsetD32Async(bad.ptr(), NO_BAD_ROW, 1, stream.handle()), "cuMemsetD32Async");
-                lossForwardBackward.launch(stream, rows, 1, rowBlock(cols), 1, loss.code(), Z, T, G, L, gradScale,
-                        rows, cols, bad.ptr());
-                badRow = readInt(bad.ptr());
+            // Class indices are checked on the device; the first bad row is read back (4 bytes, one wait) so that
+            // a bad label fails here, as on the CPU, instead of surfacing later as a NaN loss.
+            int bad;
+            try (DeviceBuffer badRow = newBuffer(Integer.BYTES)) {
+                Cu.check(JCudaDriver.cuMemsetD32Async(badRow.ptr(), NO_BAD_ROW, 1, stream.handle()),
+                        "cuMemsetD32Async");
+                launch(Kernels.SOFTMAX_CROSS_ENTROPY_ROWS, rows(logits), Z, T, G, L, gradScale, rows, cols,
+                        badRow.ptr());
+                bad = read(badRow.ptr(), Integer.BYTES).getInt(0);
             }
-            if (badRow != NO_BAD_ROW) {
-                float t = readFloat(T.withByteOffset((long) badRow * Float.BYTES));
-                throw new IllegalArgumentException("class index " + t + " in row " + badRow
+            if (bad != NO_BAD_ROW) {
+                float t = read(T.withByteOffset((long) bad * Float.BYTES), Float.BYTES).getFloat(0);
+                throw new IllegalArgumentException("class index " + t + " in row " + bad
                         + " is not an integer in [0, " + cols + ")");
             }
         }
@@ -421,54 +402,50 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        Checks.sameShape("axpy", x, y);
-        CUdeviceptr X = ptr(x, "axpy x");
-        CUdeviceptr Y = ptr(y, "axpy y");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "axpy x");
+            CUdeviceptr Y = ptr(y, "axpy y");
+            Checks.axpy(x, y);
             long n = x.size();
-            axpy.launch(stream, grid(n), 1, BLOCK, 1, alpha, X, Y, n);
+            launch(Kernels.AXPY, elements(n), alpha, X, Y, n);
         }
     }
 
     @Override
     public void scale(float alpha, Tensor x) {
-        CUdeviceptr X = ptr(x, "scale");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "scale");
             long n = x.size();
-            scale.launch(stream, grid(n), 1, BLOCK, 1, alpha, X, n);
+            launch(Kernels.SCALE, elements(n), alpha, X, n);
         }
     }
 
     @Override
     public double dot(Tensor x, Tensor y) {
-        Checks.sameShape("dot", x, y);
-        CUdeviceptr X = ptr(x, "dot x");
-        CUdeviceptr Y = ptr(y, "dot y");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "dot x");
+            CUdeviceptr Y = ptr(y, "dot y");
+            Checks.dot(x, y);
             return sumOfProducts(X, Y, x.size());
         }
     }
 
     @Override
     public double norm2(Tensor x) {
-        CUdeviceptr X = ptr(x, "norm2");
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr X = ptr(x, "norm2");
             return Math.sqrt(sumOfProducts(X, X, x.size()));
         }
     }
 
     /** Σ x·y accumulated in double: per-block partial sums, then one block sums them; waits for the result. */
     private double sumOfProducts(CUdeviceptr x, CUdeviceptr y, long n) {
-        int blocks = Math.min(grid(n), 1024);
-        try (DeviceBuffer partial = newBuffer((long) blocks * Double.BYTES);
+        long blocks = Math.min(elements(n).groupsX(), 1024);
+        try (DeviceBuffer partial = newBuffer(blocks * Double.BYTES);
              DeviceBuffer result = newBuffer(Double.BYTES)) {
-            dotPartial.launch(stream, blocks, 1, BLOCK, 1, x, y, partial.ptr(), n);
-            sumPartials.launch(stream, 1, 1, BLOCK, 1, partial.ptr(), result.ptr(), blocks);
-            PinnedBuffer s = scalars();
-            Cu.check(JCudaDriver.cuMemcpyDtoHAsync(s.pointer(), result.ptr(), Double.BYTES, stream.handle()),
-                    "cuMemcpyDtoHAsync");
-            stream.synchronize();
-            return s.buffer().getDouble(0);
+            launch(Kernels.DOT_PARTIAL, Grid.rows(blocks, BLOCK), x, y, partial.ptr(), n);
+            launch(Kernels.SUM_PARTIALS, Grid.rows(1, BLOCK), partial.ptr(), result.ptr(), (int) blocks);
+            return read(result.ptr(), Double.BYTES).getDouble(0);
         }
     }
 
@@ -476,44 +453,35 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov) {
-        Checks.sameShape("sgdUpdate grad", param, grad);
-        CUdeviceptr P = ptr(param, "sgd param");
-        CUdeviceptr G = ptr(grad, "sgd grad");
-        CUdeviceptr V = Kernel.NULL;
-        if (momentum != 0f) {
-            Checks.sameShape("sgdUpdate velocity", param, velocity);
-            V = ptr(velocity, "sgd velocity");
-        }
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr P = ptr(param, "sgd param");
+            CUdeviceptr G = ptr(grad, "sgd grad");
+            Checks.sgdUpdate(param, grad, velocity, momentum);
+            CUdeviceptr V = momentum == 0f ? null : ptr(velocity, "sgd velocity");
             long n = param.size();
-            sgdUpdate.launch(stream, grid(n), 1, BLOCK, 1, P, G, V, lr, momentum, nesterov ? 1 : 0, n);
+            launch(Kernels.SGD_UPDATE, elements(n), P, G, V, lr, momentum, nesterov ? 1 : 0, n);
         }
     }
 
     @Override
     public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
                            float eps, float weightDecay, long step) {
-        Checks.sameShape("adamUpdate grad", param, grad);
-        Checks.sameShape("adamUpdate m", param, m);
-        Checks.sameShape("adamUpdate v", param, v);
-        if (step < 1) {
-            throw new IllegalArgumentException("adam step must be >= 1, got " + step);
-        }
-        CUdeviceptr P = ptr(param, "adam param");
-        CUdeviceptr G = ptr(grad, "adam grad");
-        CUdeviceptr M = ptr(m, "adam m");
-        CUdeviceptr V = ptr(v, "adam v");
-        double c1 = 1.0 - Math.pow(beta1, step);
-        double c2 = 1.0 - Math.pow(beta2, step);
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr P = ptr(param, "adam param");
+            CUdeviceptr G = ptr(grad, "adam grad");
+            CUdeviceptr M = ptr(m, "adam m");
+            CUdeviceptr V = ptr(v, "adam v");
+            Checks.adamUpdate(param, grad, m, v, step);
+            double c1 = 1.0 - Math.pow(beta1, step);
+            double c2 = 1.0 - Math.pow(beta2, step);
             long n = param.size();
-            adamUpdate.launch(stream, grid(n), 1, BLOCK, 1, P, G, M, V, lr, beta1, beta2, eps, weightDecay, c1, c2, n);
+            launch(Kernels.ADAM_UPDATE, elements(n), P, G, M, V, lr, beta1, beta2, eps, weightDecay, c1, c2, n);
         }
     }
 
     @Override
     public void synchronize() {
-        try (Call c = enter()) {
+        try (BackendGuard.Call c = enter()) {
             stream.synchronize();
         }
     }
@@ -521,21 +489,20 @@ public final class CudaBackend implements Backend {
     // ---- lifecycle ----
 
     boolean isClosed() {
-        return closed;
+        return guard.isClosed();
     }
 
-    /** Frees everything this backend owns, in reverse order of creation; never throws. */
+    /**
+     * Waits for a call in progress and for queued work, then frees every block still allocated and destroys the
+     * cuBLAS handle, module and stream, in reverse order of creation. Never throws; a release that fails is logged;
+     * closing twice is harmless. The primary context stays retained ({@link Context}).
+     */
     @Override
     public void close() {
-        lock.lock(); // waits for a call in progress on another thread
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            quietly("cuCtxSetCurrent", context::makeCurrent);
-            quietly("cuStreamSynchronize", stream::synchronize);
-            quietly("cuMemFreeHost", () -> {
+        guard.close(() -> {
+            guard.quietly("cuCtxSetCurrent", context::makeCurrent);
+            guard.quietly("cuStreamSynchronize", stream::synchronize);
+            guard.quietly("cuMemFreeHost", () -> {
                 if (scalars != null) {
                     scalars.close();
                 }
@@ -543,57 +510,33 @@ public final class CudaBackend implements Backend {
                     staging.close();
                 }
             });
-            quietly("cuMemFree", () -> {
+            guard.quietly("cuMemFree", () -> {
                 for (CUdeviceptr p : live) {
-                    int status = JCudaDriver.cuMemFree(p);
-                    if (status != 0) {
-                        LOG.log(Level.WARNING, "cuMemFree failed: " + Cu.name(status));
-                    }
+                    Cu.released(JCudaDriver.cuMemFree(p), "cuMemFree");
                 }
                 live.clear();
                 allocator.close();
             });
-            quietly("cublasDestroy", () -> {
-                int status = JCublas2.cublasDestroy(cublas);
-                if (status != 0) {
-                    LOG.log(Level.WARNING, "cublasDestroy failed: " + Cublas.name(status));
-                }
-            });
-            module.close();
-            stream.close();
-            context.close();
-        } finally {
-            lock.unlock();
-        }
+            guard.quietly("cublasDestroy", () -> Cublas.check(JCublas2.cublasDestroy(cublas), "cublasDestroy"));
+            guard.quietly("cuModuleUnload", module::close);
+            guard.quietly("cuStreamDestroy", stream::close);
+        });
     }
 
-    private static void quietly(String what, Runnable r) {
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "cuda backend close: " + what + " failed", e);
-        }
+    @Override
+    public String toString() {
+        return "CudaBackend[" + guard + ": " + deviceName + "]";
     }
 
     // ---- helpers ----
 
-    /** Enters a call: checks the owner rule and makes the context current on this thread. */
-    private Call enter() {
-        if (closed) {
-            throw new IllegalStateException("the cuda backend on " + deviceName + " has been closed");
-        }
-        if (!lock.tryLock()) {
-            throw new IllegalStateException("the cuda backend on " + deviceName + " is being used by another thread: "
-                    + "a backend has one owner at a time (give each thread its own backend, or hand it over between "
-                    + "calls)");
-        }
+    /** Enters a call (the backend's lock, see {@link BackendGuard}) and makes the context current on this thread. */
+    private BackendGuard.Call enter() {
+        BackendGuard.Call call = guard.enter();
         try {
-            if (closed) {
-                throw new IllegalStateException("the cuda backend on " + deviceName + " has been closed");
-            }
             context.makeCurrent();
         } catch (RuntimeException e) {
-            lock.unlock();
+            call.close();
             throw e;
         }
         return call;
@@ -604,22 +547,39 @@ public final class CudaBackend implements Backend {
         return ((CudaTensor) t).buffer().ptr();
     }
 
+    /** Launches one of the kernels with its arguments in parameter order (see {@link Kernel#launch}). */
+    private void launch(Kernels kernel, Grid grid, Object... args) {
+        kernels.get(kernel).launch(stream, grid, args);
+    }
+
+    /** Blocks of BLOCK threads over n elements, at most MAX_GRID of them (the kernels loop grid-stride). */
+    private static Grid elements(long n) {
+        return Grid.rows(Math.max(1, Math.min(ceilDiv(n, BLOCK), MAX_GRID)), BLOCK);
+    }
+
+    /** One block per row of t; threads per row a multiple of 32, at most 256, no wider than the row needs. */
+    private static Grid rows(Tensor t) {
+        int cols = t.cols();
+        return Grid.rows(t.rows(), cols <= 32 ? 32 : cols <= 64 ? 64 : cols <= 128 ? 128 : 256);
+    }
+
+    private static long ceilDiv(long n, long d) {
+        return (n + d - 1) / d;
+    }
+
     private DeviceBuffer newBuffer(long bytes) {
         CUdeviceptr p = allocator.allocate(bytes);
         live.add(p);
         return new DeviceBuffer(this, p, bytes);
     }
 
-    /** Called by {@link DeviceBuffer#close()}: the block goes back to the cache. Never throws. */
+    /** Called by {@link DeviceBuffer#close()}: the block goes back to the cache (waiting for a call in progress). */
     void releaseBlock(CUdeviceptr p, long bytes) {
-        lock.lock();
-        try {
-            if (!closed && live.remove(p)) {
+        guard.ifOpen(() -> {
+            if (live.remove(p)) {
                 allocator.release(p, bytes);
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     private PinnedBuffer staging() {
@@ -629,34 +589,14 @@ public final class CudaBackend implements Backend {
         return staging;
     }
 
-    private PinnedBuffer scalars() {
+    /** {@code bytes} (at most 64) of device memory, read back through the pinned scalar buffer; waits for the stream. */
+    private java.nio.ByteBuffer read(CUdeviceptr p, int bytes) {
         if (scalars == null) {
             scalars = new PinnedBuffer(64);
         }
-        return scalars;
-    }
-
-    private int readInt(CUdeviceptr p) {
-        PinnedBuffer s = scalars();
-        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(s.pointer(), p, Integer.BYTES, stream.handle()), "cuMemcpyDtoHAsync");
+        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(scalars.pointer(), p, bytes, stream.handle()), "cuMemcpyDtoHAsync");
         stream.synchronize();
-        return s.buffer().getInt(0);
-    }
-
-    private float readFloat(CUdeviceptr p) {
-        PinnedBuffer s = scalars();
-        Cu.check(JCudaDriver.cuMemcpyDtoHAsync(s.pointer(), p, Float.BYTES, stream.handle()), "cuMemcpyDtoHAsync");
-        stream.synchronize();
-        return s.buffer().getFloat(0);
-    }
-
-    private static int grid(long n) {
-        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID));
-    }
-
-    /** Threads per row for the row kernels: a multiple of 32, at most 256. */
-    private static int rowBlock(int cols) {
-        return cols <= 32 ? 32 : cols <= 64 ? 64 : cols <= 128 ? 128 : 256;
+        return scalars.buffer();
     }
 
     /** The native side of the caching allocator; runs inside a call, with the context current. */
@@ -675,10 +615,7 @@ public final class CudaBackend implements Backend {
         @Override
         public void free(CUdeviceptr block) {
             stream.synchronize(); // no queued kernel may still use a block that is given back to the driver
-            int status = JCudaDriver.cuMemFree(block);
-            if (status != 0) {
-                LOG.log(Level.WARNING, "cuMemFree failed: " + Cu.name(status));
-            }
+            Cu.released(JCudaDriver.cuMemFree(block), "cuMemFree");
         }
 
         @Override

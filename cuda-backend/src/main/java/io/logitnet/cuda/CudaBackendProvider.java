@@ -53,11 +53,9 @@ public final class CudaBackendProvider implements BackendProvider {
             int driverVersion = initDriver(pre);
             int[] count = {0};
             Cu.check(JCudaDriver.cuDeviceGetCount(count), "cuDeviceGetCount");
-            String cublas = pre.cublas() + (pre.cublasNeedsShim() ? " (CUDA 13, through the bundled libcublas.so.12 "
-                    + "compatibility library)" : "");
             List<DeviceInfo> devices = new ArrayList<>();
             for (int i = 0; i < count[0]; i++) {
-                devices.add(describe(i, driverVersion, cublas));
+                devices.add(describe(i, driverVersion, cublasText(pre)));
             }
             return Availability.available(devices);
         } catch (BackendUnavailableException e) {
@@ -82,7 +80,12 @@ public final class CudaBackendProvider implements BackendProvider {
                     + " CUDA device(s), cuda:0 to cuda:" + (count[0] - 1));
         }
         NativeLoader.loadCublas(pre);
-        return new CudaBackend(ordinal, driverVersion);
+        return new CudaBackend(ordinal, driverVersion, describe(ordinal, driverVersion, cublasText(pre)));
+    }
+
+    private static String cublasText(Prerequisites pre) {
+        return pre.cublas() + (pre.cublasNeedsShim() ? " (CUDA 13, through the bundled libcublas.so.12 compatibility "
+                + "library)" : "");
     }
 
     /** {@code ""} is device 0; otherwise a non-negative device ordinal. */

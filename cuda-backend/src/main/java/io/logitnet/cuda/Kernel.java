@@ -2,18 +2,17 @@ package io.logitnet.cuda;
 
 import jcuda.NativePointerObject;
 import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
 /**
- * One kernel of the {@link Module}, launched on the backend's {@link Stream}. Arguments are passed in the kernel's
- * parameter order as device pointers and boxed {@code int}, {@code long} (for {@code long long}), {@code float} and
- * {@code double} values; a null device pointer is passed as {@link #NULL}.
+ * One kernel of the {@link Module}, launched as the OpenCL backend's {@code Kernel} is:
+ * {@link #launch(Stream, Grid, Object...)} with the arguments in the kernel's parameter order, each a device pointer
+ * (null for a NULL pointer) or a boxed {@code int}, {@code long} (for {@code long long}), {@code float} or
+ * {@code double} of the parameter's type.
  */
 final class Kernel {
-    /** A null device pointer argument. */
-    static final jcuda.driver.CUdeviceptr NULL = new jcuda.driver.CUdeviceptr();
-
     private final String name;
     private final CUfunction function;
 
@@ -26,12 +25,14 @@ final class Kernel {
         return name;
     }
 
-    /** Queues the kernel on {@code stream} with grid (gx, gy) and block (bx, by). */
-    void launch(Stream stream, int gx, int gy, int bx, int by, Object... args) {
+    /** Queues the kernel on {@code stream} over {@code grid}. */
+    void launch(Stream stream, Grid grid, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             Object a = args[i];
-            if (a instanceof NativePointerObject p) {
+            if (a == null) {
+                params[i] = Pointer.to(new CUdeviceptr());
+            } else if (a instanceof NativePointerObject p) {
                 params[i] = Pointer.to(p);
             } else if (a instanceof Integer v) {
                 params[i] = Pointer.to(new int[] {v});
@@ -43,10 +44,10 @@ final class Kernel {
                 params[i] = Pointer.to(new double[] {v});
             } else {
                 throw new IllegalArgumentException("kernel " + name + " argument " + i + " has unsupported type "
-                        + (a == null ? "null" : a.getClass().getName()));
+                        + a.getClass().getName());
             }
         }
-        Cu.check(JCudaDriver.cuLaunchKernel(function, gx, gy, 1, bx, by, 1, 0, stream.handle(),
-                Pointer.to(params), null), "cuLaunchKernel(" + name + ")");
+        Cu.check(JCudaDriver.cuLaunchKernel(function, (int) grid.groupsX(), (int) grid.groupsY(), 1, grid.localX(),
+                grid.localY(), 1, 0, stream.handle(), Pointer.to(params), null), "cuLaunchKernel(" + name + ")");
     }
 }

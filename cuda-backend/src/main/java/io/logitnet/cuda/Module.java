@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
+import java.util.EnumMap;
 
 /**
  * The compiled kernels loaded into the current context with cuModuleLoadData: logitnet.fatbin from logitnet-kernels
@@ -75,22 +76,24 @@ final class Module implements AutoCloseable {
         }
     }
 
-    /** The kernel named {@code name} (an extern "C" __global__ function of logitnet.cu). */
-    Kernel kernel(String name) {
-        CUfunction f = new CUfunction();
-        Cu.check(JCudaDriver.cuModuleGetFunction(f, module, name), "cuModuleGetFunction(" + name + ")");
-        return new Kernel(name, f);
+    /** Every kernel of {@link Kernels}: a kernel missing from the image fails here, when the backend opens. */
+    EnumMap<Kernels, Kernel> kernels() {
+        EnumMap<Kernels, Kernel> out = new EnumMap<>(Kernels.class);
+        for (Kernels k : Kernels.values()) {
+            CUfunction f = new CUfunction();
+            Cu.check(JCudaDriver.cuModuleGetFunction(f, module, k.symbol()), "cuModuleGetFunction(" + k.symbol() + ")");
+            out.put(k, new Kernel(k.symbol(), f));
+        }
+        return out;
     }
 
+    /** Unloads the module; never throws (a failure is logged). */
     @Override
     public void close() {
         CUmodule m = module;
         module = null;
         if (m != null) {
-            int status = JCudaDriver.cuModuleUnload(m);
-            if (status != 0) {
-                LOG.log(Level.WARNING, "cuModuleUnload failed: " + Cu.name(status));
-            }
+            Cu.released(JCudaDriver.cuModuleUnload(m), "cuModuleUnload");
         }
     }
 }

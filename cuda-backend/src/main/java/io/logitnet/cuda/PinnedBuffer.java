@@ -3,14 +3,11 @@ package io.logitnet.cuda;
 import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
-import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Page-locked host memory (cuMemAllocHost) for uploads and downloads: the copy engines read it directly. */
 final class PinnedBuffer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(PinnedBuffer.class.getName());
-
     private final long bytes;
     private Pointer host;
     private final ByteBuffer buffer;
@@ -40,15 +37,13 @@ final class PinnedBuffer implements AutoCloseable {
         return bytes;
     }
 
+    /** Frees the memory; never throws (a failure is logged). */
     @Override
     public void close() {
         Pointer p = host;
         host = null;
         if (p != null) {
-            int status = JCudaDriver.cuMemFreeHost(p);
-            if (status != 0) {
-                LOG.log(Level.WARNING, "cuMemFreeHost failed: " + Cu.name(status));
-            }
+            Cu.released(JCudaDriver.cuMemFreeHost(p), "cuMemFreeHost");
         }
     }
 }

@@ -4,12 +4,8 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
-import java.lang.System.Logger.Level;
-
 /** The backend's one CUDA stream: every copy, kernel and cuBLAS call is queued on it, in order. */
 final class Stream implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Stream.class.getName());
-
     private CUstream stream;
 
     Stream() {
@@ -27,15 +23,13 @@ final class Stream implements AutoCloseable {
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
+    /** Destroys the stream; never throws (a failure is logged). */
     @Override
     public void close() {
         CUstream s = stream;
         stream = null;
         if (s != null) {
-            int status = JCudaDriver.cuStreamDestroy(s);
-            if (status != 0) {
-                LOG.log(Level.WARNING, "cuStreamDestroy failed: " + Cu.name(status));
-            }
+            Cu.released(JCudaDriver.cuStreamDestroy(s), "cuStreamDestroy");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.logitnet.opencl;
 
 import io.logitnet.NativeCallException;
+import io.logitnet.backend.BackendGuard;
 import org.lwjgl.PointerBuffer;
 import org.lwjgl.system.MemoryStack;
 
@@ -33,6 +34,16 @@ final class Cl {
     static void check(int code, String call) {
         if (code != CL_SUCCESS) {
             throw new NativeCallException(API, call, code, name(code));
+        }
+    }
+
+    /**
+     * Checks the status of a release call made by a handle's {@code close()}, which never throws: a failure is
+     * reported the way every backend reports close-time failures ({@link BackendGuard#releaseFailed}).
+     */
+    static void released(int code, String call) {
+        if (code != CL_SUCCESS) {
+            BackendGuard.releaseFailed(API, call, name(code) + " (" + code + ")");
         }
     }
 

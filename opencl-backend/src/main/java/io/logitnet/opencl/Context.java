@@ -68,11 +68,11 @@ final class Context implements AutoCloseable {
         return new DeviceOutOfMemoryException(device.name(), bytes, -1, device.globalMemBytes());
     }
 
-    /** Releases the context; never throws. */
+    /** Releases the context; never throws (a failure is logged). */
     @Override
     public void close() {
         if (handle != 0) {
-            clReleaseContext(handle); // nothing useful to do with a failure while releasing
+            Cl.released(clReleaseContext(handle), "clReleaseContext");
             handle = 0;
         }
     }

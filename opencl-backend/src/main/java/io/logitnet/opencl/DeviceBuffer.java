@@ -28,13 +28,13 @@ final class DeviceBuffer implements AutoCloseable {
     }
 
     /**
-     * Releases the buffer; never throws. OpenCL frees the memory once commands already queued on it have finished,
-     * so releasing right after enqueueing work on it is safe.
+     * Releases the buffer; never throws (a failure is logged). OpenCL frees the memory once commands already queued
+     * on it have finished, so releasing right after enqueueing work on it is safe.
      */
     @Override
     public void close() {
         if (handle != 0) {
-            clReleaseMemObject(handle);
+            Cl.released(clReleaseMemObject(handle), "clReleaseMemObject(" + bytes + " bytes)");
             handle = 0;
         }
     }

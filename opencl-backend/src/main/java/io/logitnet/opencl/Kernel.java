@@ -6,15 +6,17 @@ import java.nio.IntBuffer;
 
 import static org.lwjgl.opencl.CL10.clCreateKernel;
 import static org.lwjgl.opencl.CL10.clReleaseKernel;
-import static org.lwjgl.opencl.CL10.clSetKernelArg;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1d;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1f;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1i;
+import static org.lwjgl.opencl.CL10.clSetKernelArg1l;
 import static org.lwjgl.opencl.CL10.clSetKernelArg1p;
 
 /**
- * A {@code cl_kernel}. Arguments are set in order with {@link #args()}, which names the kernel and the index in
- * every error. Setting arguments and enqueueing are not thread-safe for one kernel, hence the backend's owner rule.
+ * A {@code cl_kernel}, launched as the CUDA backend's {@code Kernel} is: {@link #launch(Queue, Grid, Object...)} with
+ * the arguments in the kernel's parameter order, each a {@link DeviceBuffer} (null for a NULL pointer) or a boxed
+ * {@code int}, {@code long}, {@code float} or {@code double} of the parameter's type. Setting arguments and
+ * enqueueing are not thread-safe for one kernel: the backend holds its lock around every launch.
  */
 final class Kernel implements AutoCloseable {
     private final String name;
@@ -42,63 +44,37 @@ final class Kernel implements AutoCloseable {
         return handle;
     }
 
-    /** Starts setting arguments from index 0. */
-    Args args() {
-        return new Args();
+    /** Sets the arguments in order and enqueues the kernel on {@code queue} over {@code grid}. */
+    void launch(Queue queue, Grid grid, Object... args) {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            int code;
+            if (a == null) {
+                code = clSetKernelArg1p(handle, i, 0L);
+            } else if (a instanceof DeviceBuffer b) {
+                code = clSetKernelArg1p(handle, i, b.handle());
+            } else if (a instanceof Integer v) {
+                code = clSetKernelArg1i(handle, i, v);
+            } else if (a instanceof Long v) {
+                code = clSetKernelArg1l(handle, i, v);
+            } else if (a instanceof Float v) {
+                code = clSetKernelArg1f(handle, i, v);
+            } else if (a instanceof Double v) {
+                code = clSetKernelArg1d(handle, i, v);
+            } else {
+                throw new IllegalArgumentException("kernel " + name + " argument " + i + " has unsupported type "
+                        + a.getClass().getName());
+            }
+            Cl.check(code, "clSetKernelArg(" + name + ", " + i + ")");
+        }
+        queue.launch(this, grid);
     }
 
-    /** Sets arguments in order. */
-    final class Args {
-        private int index;
-
-        Args add(int value) {
-            Cl.check(clSetKernelArg1i(handle, index, value), call());
-            index++;
-            return this;
-        }
-
-        Args add(float value) {
-            Cl.check(clSetKernelArg1f(handle, index, value), call());
-            index++;
-            return this;
-        }
-
-        /** A {@code double} argument (devices with fp64 only). */
-        Args addDouble(double value) {
-            Cl.check(clSetKernelArg1d(handle, index, value), call());
-            index++;
-            return this;
-        }
-
-        /** An {@code acc_t} argument: double where the program was built with fp64, float otherwise. */
-        Args addAcc(double value, boolean fp64) {
-            return fp64 ? addDouble(value) : add((float) value);
-        }
-
-        /** A buffer argument; null passes a NULL pointer (for arguments the kernel does not read). */
-        Args add(DeviceBuffer buffer) {
-            Cl.check(clSetKernelArg1p(handle, index, buffer == null ? 0L : buffer.handle()), call());
-            index++;
-            return this;
-        }
-
-        /** A {@code __local} argument of {@code bytes} bytes. */
-        Args addLocal(long bytes) {
-            Cl.check(clSetKernelArg(handle, index, bytes), call());
-            index++;
-            return this;
-        }
-
-        private String call() {
-            return "clSetKernelArg(" + name + ", " + index + ")";
-        }
-    }
-
-    /** Releases the kernel; never throws. */
+    /** Releases the kernel; never throws (a failure is logged). */
     @Override
     public void close() {
         if (handle != 0) {
-            clReleaseKernel(handle);
+            Cl.released(clReleaseKernel(handle), "clReleaseKernel(" + name + ")");
             handle = 0;
         }
     }

@@ -3,18 +3,18 @@ package io.logitnet.opencl;
 import io.logitnet.NativeCallException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
+import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
+import io.logitnet.backend.DeviceInfo;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import org.lwjgl.system.MemoryUtil;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,60 +23,45 @@ import java.util.Set;
 /**
  * The OpenCL backend: LWJGL's OpenCL binding for context, queue and programs, and LogitNet's own kernels
  * ({@code kernels/src/main/opencl}, built for the device when the backend opens) for every operation, GEMM
- * included. Computes what {@link io.logitnet.cpu.CpuBackend} computes, with the same numerically stable formulas;
- * reductions and element-wise transcendentals are evaluated in double where the device supports it.
+ * included. Computes what {@link io.logitnet.cpu.CpuBackend} computes, with the formulas the CUDA kernels share
+ * ({@code kernels/src/main/common}); reductions and element-wise transcendentals are evaluated in double where the
+ * device supports it.
  *
- * <p>Thread safety: a backend belongs to the thread that opened it (its owner). Every operation checks the calling
- * thread and throws {@link IllegalStateException} naming both threads when another thread calls; the owner can
- * hand the backend on with {@link #transferOwnership(Thread)}. Closing a tensor and closing the backend are allowed
- * from any thread (they never throw), once the owner no longer uses what is being closed.
+ * <p>Same shape as {@code io.logitnet.cuda.CudaBackend}: every kernel is a constant of {@link Kernels}, launched with
+ * {@code launch(kernel, grid, arguments...)} in the order of its parameters; every call runs inside
+ * {@link BackendGuard#enter()}. Threads and closing follow {@link BackendGuard}: any thread may call, concurrent
+ * calls run one after another on the one in-order queue; {@link #close()} waits for a call in progress, releases
+ * every tensor still open, the buffers, kernels, programs, queue and context in reverse order of creation, and logs
+ * what fails to release.
  */
+@SuppressWarnings("try") // try (BackendGuard.Call c = guard.enter()) scopes the lock; c itself is not used in the body
 public final class OpenClBackend implements Backend {
-    private static final String KERNEL_PATH = "io/logitnet/kernels/opencl/";
     /** Host staging chunk for uploads and downloads: ByteBuffers hold at most 2^31-1 bytes. */
     private static final int STAGING_BYTES = 1 << 26;
-    private static final int NO_ERROR = Integer.MAX_VALUE;
+    private static final int NO_BAD_ROW = Integer.MAX_VALUE;
 
     private final ClDevice device;
     private final Tuning tuning;
     private final boolean fp64;
     private final int accBytes;
     private final String deviceName;
-    /** Kernels, programs, queue and context in creation order; released in reverse. */
+    private final BackendGuard guard;
+    /** Programs and their kernels, queue and context in creation order; released in reverse. */
     private final List<AutoCloseable> created = new ArrayList<>();
+    private final EnumMap<Kernels, Kernel> kernels = new EnumMap<>(Kernels.class);
+    /** Tensors not yet closed (guarded by itself: a tensor may be closed from any thread). */
     private final Set<OpenClTensor> live = new LinkedHashSet<>();
     private final Context context;
     private final Queue queue;
-
-    private Kernel gemmNN;
-    private Kernel gemmNT;
-    private Kernel gemmTN;
-    private Kernel gemmTT;
-    private Kernel addRowVector;
-    private Kernel activationForward;
-    private Kernel activationBackward;
-    private Kernel axpy;
-    private Kernel scale;
-    private Kernel sgd;
-    private Kernel sgdMomentum;
-    private Kernel adam;
-    private Kernel columnSumsPartial;
-    private Kernel columnSumsFinal;
-    private Kernel dotPartial;
-    private Kernel sumFinal;
-    private Kernel softmaxRows;
-    private Kernel lossRows;
-    private Kernel softmaxCrossEntropyRows;
 
     /** Reused device memory for reduction partials; grown on demand. */
     private DeviceBuffer scratch;
     /** One acc_t: the result of dot/norm2. */
     private DeviceBuffer result;
     /** One int: the first invalid class-index row of a softmax cross-entropy call. */
-    private DeviceBuffer status;
-
-    private volatile Thread owner;
-    private volatile boolean closed;
+    private DeviceBuffer badRow;
+    /** Host memory for reading back one scalar (used inside a call: the lock makes it this call's). */
+    private final ByteBuffer scalar = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
 
     OpenClBackend(ClDevice device) {
         this(device, Tuning.forDevice(device));
@@ -90,13 +75,20 @@ public final class OpenClBackend implements Backend {
         this.accBytes = fp64 ? 8 : 4;
         this.deviceName = device.name() + " (" + device.platformName() + ", " + device.version() + ", driver "
                 + device.driver() + ")";
-        this.owner = Thread.currentThread();
+        this.guard = new BackendGuard("opencl:" + device.id());
         try {
             this.context = track(Context.create(device));
             this.queue = track(Queue.create(context));
-            buildKernels();
+            for (Kernels.Source source : Kernels.Source.values()) {
+                Program program = track(buildProgram(source.programName(), source.text(), tuning.defines(source)));
+                for (Kernels k : Kernels.values()) {
+                    if (k.source == source) {
+                        kernels.put(k, track(program.kernel(k.symbol())));
+                    }
+                }
+            }
             this.result = context.createBuffer(8);
-            this.status = context.createBuffer(4);
+            this.badRow = context.createBuffer(4);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -106,50 +98,6 @@ public final class OpenClBackend implements Backend {
     private <T extends AutoCloseable> T track(T handle) {
         created.add(handle);
         return handle;
-    }
-
-    private void buildKernels() {
-        Program gemm = track(buildProgram("gemm", source("gemm"), tuning.gemmDefines()));
-        gemmNN = track(gemm.kernel("gemm_nn"));
-        gemmNT = track(gemm.kernel("gemm_nt"));
-        gemmTN = track(gemm.kernel("gemm_tn"));
-        gemmTT = track(gemm.kernel("gemm_tt"));
-        Program elementwise = track(buildProgram("elementwise", source("elementwise"), ""));
-        addRowVector = track(elementwise.kernel("add_row_vector"));
-        activationForward = track(elementwise.kernel("activation_forward"));
-        activationBackward = track(elementwise.kernel("activation_backward"));
-        axpy = track(elementwise.kernel("axpy"));
-        scale = track(elementwise.kernel("scale"));
-        sgd = track(elementwise.kernel("sgd"));
-        sgdMomentum = track(elementwise.kernel("sgd_momentum"));
-        adam = track(elementwise.kernel("adam"));
-        Program reduce = track(buildProgram("reduce", source("reduce"), tuning.reduceDefines()));
-        columnSumsPartial = track(reduce.kernel("column_sums_partial"));
-        columnSumsFinal = track(reduce.kernel("column_sums_final"));
-        dotPartial = track(reduce.kernel("dot_partial"));
-        sumFinal = track(reduce.kernel("sum_final"));
-        Program rows = track(buildProgram("softmax_loss", source("softmax_loss"), ""));
-        softmaxRows = track(rows.kernel("softmax_rows"));
-        lossRows = track(rows.kernel("loss_rows"));
-        softmaxCrossEntropyRows = track(rows.kernel("softmax_cross_entropy_rows"));
-    }
-
-    /** common.cl followed by {@code name}.cl, from the kernels jar. */
-    static String source(String name) {
-        return read("common") + "\n#line 1\n" + read(name);
-    }
-
-    private static String read(String name) {
-        String path = KERNEL_PATH + name + ".cl";
-        try (InputStream in = OpenClBackend.class.getClassLoader().getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("OpenCL kernel source " + path + " is not on the class path:"
-                        + " add logitnet-kernels");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read OpenCL kernel source " + path, e);
-        }
     }
 
     /**
@@ -173,7 +121,7 @@ public final class OpenClBackend implements Backend {
         return Program.build(context, name, source, options.toString());
     }
 
-    // ---- identity, ownership ----
+    // ---- identity ----
 
     @Override
     public String name() {
@@ -181,22 +129,25 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
+    public String instanceName() {
+        return guard.instanceName();
+    }
+
+    @Override
     public String deviceName() {
         return deviceName;
     }
 
-    ClDevice device() {
+    /** The device as the probe lists it, with this instance's launch parameters added to the details. */
+    @Override
+    public DeviceInfo device() {
+        DeviceInfo d = device.info();
+        return new DeviceInfo(d.id(), d.name(), d.memoryBytes(), d.details() + "; " + tuning
+                + (fp64 ? ", fp64 accumulation" : ", fp32 accumulation"));
+    }
+
+    ClDevice clDevice() {
         return device;
-    }
-
-    /** The selection id of the device, {@code P:D}. */
-    public String deviceId() {
-        return device.id();
-    }
-
-    /** The launch parameters chosen for this device, in words (for logs and benchmarks). */
-    public String tuningSummary() {
-        return tuning.toString() + (fp64 ? ", fp64 accumulation" : ", fp32 accumulation");
     }
 
     @Override
@@ -211,69 +162,41 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void setPrecision(Precision precision) {
-        if (precision != Precision.FP32) {
-            throw new IllegalArgumentException("the opencl backend supports only fp32, not " + precision);
+        try (BackendGuard.Call c = guard.enter()) {
+            if (precision != Precision.FP32) {
+                throw new IllegalArgumentException("the opencl backend supports only fp32, not " + precision);
+            }
         }
-    }
-
-    /**
-     * Makes {@code newOwner} the only thread allowed to use this backend. Called by the current owner, e.g. to
-     * hand a backend opened on one thread to a worker thread.
-     */
-    public void transferOwnership(Thread newOwner) {
-        enter();
-        if (newOwner == null) {
-            throw new IllegalArgumentException("new owner thread is null");
-        }
-        owner = newOwner;
-    }
-
-    private void enter() {
-        if (closed) {
-            throw new IllegalStateException("the opencl backend on " + device.name() + " has been closed");
-        }
-        Thread caller = Thread.currentThread();
-        Thread o = owner;
-        if (caller != o) {
-            throw new IllegalStateException("the opencl backend on " + device.name() + " belongs to thread '"
-                    + o.getName() + "' (id " + o.getId() + ") but was called from thread '" + caller.getName()
-                    + "' (id " + caller.getId() + "): use a backend from one thread at a time, open one per thread,"
-                    + " or hand it over with transferOwnership");
-        }
-    }
-
-    private DeviceBuffer buffer(Tensor t, String what) {
-        Checks.owned(this, t, what);
-        return ((OpenClTensor) t).buffer();
     }
 
     // ---- memory ----
 
     @Override
     public Tensor allocate(int rows, int cols) {
-        enter();
-        Checks.dims(rows, cols);
-        long bytes = 4L * rows * cols;
-        DeviceBuffer buf = context.createBuffer(bytes);
-        try {
-            // OpenCL allocates lazily: touch the memory now so that a shortage shows here, not in a later kernel.
-            queue.fill(buf, 0, bytes);
-            queue.finish();
-        } catch (NativeCallException e) {
-            buf.close();
-            if (Cl.isOutOfMemory(e.code())) {
-                throw context.outOfMemory(bytes);
+        try (BackendGuard.Call c = guard.enter()) {
+            Checks.dims(rows, cols);
+            long bytes = 4L * rows * cols;
+            DeviceBuffer buf = context.createBuffer(bytes);
+            try {
+                // OpenCL allocates lazily: touch the memory now so that a shortage shows here, not in a later kernel.
+                queue.fill(buf, 0, bytes);
+                queue.finish();
+            } catch (NativeCallException e) {
+                buf.close();
+                if (Cl.isOutOfMemory(e.code())) {
+                    throw context.outOfMemory(bytes);
+                }
+                throw e;
+            } catch (RuntimeException e) {
+                buf.close();
+                throw e;
             }
-            throw e;
-        } catch (RuntimeException e) {
-            buf.close();
-            throw e;
+            OpenClTensor t = new OpenClTensor(this, rows, cols, buf);
+            synchronized (live) {
+                live.add(t);
+            }
+            return t;
         }
-        OpenClTensor t = new OpenClTensor(this, rows, cols, buf);
-        synchronized (live) {
-            live.add(t);
-        }
-        return t;
     }
 
     /** Releases a tensor's buffer; any thread; never throws. */
@@ -290,39 +213,43 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void upload(float[] src, int srcOffset, Tensor dst) {
-        enter();
-        DeviceBuffer d = buffer(dst, "upload destination");
-        long count = dst.size();
-        Checks.range(src, srcOffset, count, "upload source");
-        ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES)).order(ByteOrder.nativeOrder());
-        try {
-            for (long done = 0; done < count; ) {
-                int n = (int) Math.min(count - done, STAGING_BYTES / 4);
-                staging.clear();
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer d = buffer(dst, "upload destination");
+            Checks.range(src, srcOffset, dst.size(), "upload source");
+            staged(dst.size(), (staging, done, n) -> {
                 staging.asFloatBuffer().put(src, (int) (srcOffset + done), n);
-                staging.limit(4 * n);
                 queue.write(d, 4 * done, staging);
-                done += n;
-            }
-        } finally {
-            MemoryUtil.memFree(staging);
+            });
         }
     }
 
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
-        enter();
-        DeviceBuffer s = buffer(src, "download source");
-        long count = src.size();
-        Checks.range(dst, dstOffset, count, "download destination");
-        ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES)).order(ByteOrder.nativeOrder());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer s = buffer(src, "download source");
+            Checks.range(dst, dstOffset, src.size(), "download destination");
+            staged(src.size(), (staging, done, n) -> {
+                queue.read(s, 4 * done, staging);
+                staging.asFloatBuffer().get(dst, (int) (dstOffset + done), n);
+            });
+        }
+    }
+
+    /** One chunk of a transfer: {@code n} floats from float {@code done}, through {@code staging} (4·n bytes). */
+    @FunctionalInterface
+    private interface Chunk {
+        void move(ByteBuffer staging, long done, int n);
+    }
+
+    /** Moves {@code count} floats in chunks through host memory: ByteBuffers hold at most 2^31-1 bytes. */
+    private static void staged(long count, Chunk chunk) {
+        ByteBuffer staging = MemoryUtil.memAlloc((int) Math.min(4L * count, STAGING_BYTES))
+                .order(ByteOrder.nativeOrder());
         try {
             for (long done = 0; done < count; ) {
                 int n = (int) Math.min(count - done, STAGING_BYTES / 4);
-                staging.clear();
-                staging.limit(4 * n);
-                queue.read(s, 4 * done, staging);
-                staging.asFloatBuffer().get(dst, (int) (dstOffset + done), n);
+                staging.clear().limit(4 * n);
+                chunk.move(staging, done, n);
                 done += n;
             }
         } finally {
@@ -332,217 +259,293 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        enter();
-        DeviceBuffer s = buffer(src, "copy source");
-        DeviceBuffer d = buffer(dst, "copy destination");
-        Checks.sameShape("copy", src, dst);
-        if (s != d) { // clEnqueueCopyBuffer rejects a buffer copied onto itself (CL_MEM_COPY_OVERLAP)
-            queue.copy(s, d, 4 * src.size());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer s = buffer(src, "copy source");
+            DeviceBuffer d = buffer(dst, "copy destination");
+            Checks.copy(src, dst);
+            if (s != d) { // clEnqueueCopyBuffer rejects a buffer copied onto itself (CL_MEM_COPY_OVERLAP)
+                queue.copy(s, d, 4 * src.size());
+            }
         }
     }
 
     @Override
     public void fill(Tensor x, float value) {
-        enter();
-        DeviceBuffer b = buffer(x, "fill");
-        queue.fill(b, Float.floatToRawIntBits(value), 4 * x.size());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer b = buffer(x, "fill");
+            queue.fill(b, Float.floatToRawIntBits(value), 4 * x.size());
+        }
     }
 
     // ---- dense algebra ----
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        enter();
-        DeviceBuffer A = buffer(a, "gemm A");
-        DeviceBuffer B = buffer(b, "gemm B");
-        DeviceBuffer C = buffer(c, "gemm C");
-        int[] mnk = Checks.gemm(transA, transB, a, b, c);
-        int m = mnk[0];
-        int n = mnk[1];
-        int k = mnk[2];
-        Kernel kernel = transA ? (transB ? gemmTT : gemmTN) : (transB ? gemmNT : gemmNN);
-        kernel.args().add(m).add(n).add(k).add(alpha).add(beta).add(A).add(B).add(C);
-        int lc = tuning.gemmLocalCols();
-        int lr = tuning.gemmLocalRows();
-        long groupsN = (n + tuning.tsn() - 1) / tuning.tsn();
-        long groupsM = (m + tuning.tsm() - 1) / tuning.tsm();
-        queue.launch(kernel, new long[] {groupsN * lc, groupsM * lr}, new long[] {lc, lr});
+        try (BackendGuard.Call call = guard.enter()) {
+            DeviceBuffer A = buffer(a, "gemm A");
+            DeviceBuffer B = buffer(b, "gemm B");
+            DeviceBuffer C = buffer(c, "gemm C");
+            int[] mnk = Checks.gemm(transA, transB, a, b, c);
+            int m = mnk[0];
+            int n = mnk[1];
+            int k = mnk[2];
+            Kernels kernel = transA ? (transB ? Kernels.GEMM_TT : Kernels.GEMM_TN)
+                    : (transB ? Kernels.GEMM_NT : Kernels.GEMM_NN);
+            Grid grid = new Grid(ceilDiv(n, tuning.tsn()), ceilDiv(m, tuning.tsm()), tuning.gemmLocalCols(),
+                    tuning.gemmLocalRows());
+            launch(kernel, grid, m, n, k, alpha, beta, A, B, C);
+        }
     }
 
     @Override
     public void addRowVector(Tensor x, Tensor bias) {
-        enter();
-        DeviceBuffer X = buffer(x, "addRowVector x");
-        DeviceBuffer B = buffer(bias, "addRowVector bias");
-        Checks.shape("addRowVector bias", bias, 1, x.cols());
-        int count = (int) x.size();
-        addRowVector.args().add(count).add(x.cols()).add(X).add(B);
-        queue.launch1d(addRowVector, count, tuning.elementWg());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "addRowVector x");
+            DeviceBuffer B = buffer(bias, "addRowVector bias");
+            Checks.addRowVector(x, bias);
+            long n = x.size();
+            launch(Kernels.ADD_ROW_VECTOR, elements(n), X, B, n, x.cols());
+        }
     }
 
     @Override
     public void columnSums(Tensor x, Tensor out) {
-        enter();
-        DeviceBuffer X = buffer(x, "columnSums x");
-        DeviceBuffer O = buffer(out, "columnSums out");
-        Checks.shape("columnSums out", out, 1, x.cols());
-        int rows = x.rows();
-        int n = x.cols();
-        // Stage one: blocks of rows per work-group row, each reduced in local memory; stage two adds the blocks.
-        int groupsY = (int) Math.max(1, Math.min(64, (rows + 8L * tuning.csTy() - 1) / (8L * tuning.csTy())));
-        int rowsPerGroup = (rows + groupsY - 1) / groupsY;
-        groupsY = (rows + rowsPerGroup - 1) / rowsPerGroup;
-        DeviceBuffer partial = scratch((long) groupsY * n * accBytes);
-        columnSumsPartial.args().add(rows).add(n).add(rowsPerGroup).add(X).add(partial);
-        queue.launch(columnSumsPartial, new long[] {Queue.roundUp(n, tuning.csTx()), (long) groupsY * tuning.csTy()},
-                new long[] {tuning.csTx(), tuning.csTy()});
-        columnSumsFinal.args().add(groupsY).add(n).add(partial).add(O);
-        queue.launch1d(columnSumsFinal, n, Math.min(tuning.elementWg(), 64));
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "columnSums x");
+            DeviceBuffer O = buffer(out, "columnSums out");
+            Checks.columnSums(x, out);
+            int rows = x.rows();
+            int cols = x.cols();
+            // Stage one: chunks of rows, each reduced in local memory per column; stage two adds the chunks.
+            long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy())));
+            long rowsPerChunk = ceilDiv(rows, chunks);
+            chunks = ceilDiv(rows, rowsPerChunk);
+            DeviceBuffer partial = scratch(chunks * cols * accBytes);
+            launch(Kernels.COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, tuning.csTx()), chunks, tuning.csTx(),
+                    tuning.csTy()), X, partial, rows, cols, (int) rowsPerChunk);
+            launch(Kernels.COLUMN_SUMS_FINISH, Grid.elements(cols, Math.min(tuning.elementWg(), 64)), partial, O,
+                    (int) chunks, cols);
+        }
     }
 
     // ---- element-wise ----
 
     @Override
     public void activationForward(Activation f, Tensor z, Tensor y) {
-        enter();
-        DeviceBuffer Z = buffer(z, "activationForward z");
-        DeviceBuffer Y = buffer(y, "activationForward y");
-        Checks.sameShape("activationForward", z, y);
-        int count = (int) z.size();
-        activationForward.args().add(count).add(f.code()).add(Z).add(Y);
-        queue.launch1d(activationForward, count, tuning.elementWg());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Z = buffer(z, "activationForward z");
+            DeviceBuffer Y = buffer(y, "activationForward y");
+            Checks.activationForward(z, y);
+            long n = z.size();
+            launch(Kernels.ACTIVATION_FORWARD, elements(n), f.code(), Z, Y, n);
+        }
     }
 
     @Override
     public void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz) {
-        enter();
-        DeviceBuffer Y = buffer(y, "activationBackward y");
-        DeviceBuffer DY = buffer(dy, "activationBackward dy");
-        DeviceBuffer DZ = buffer(dz, "activationBackward dz");
-        Checks.sameShape("activationBackward dy", y, dy);
-        Checks.sameShape("activationBackward dz", y, dz);
-        int count = (int) y.size();
-        activationBackward.args().add(count).add(f.code()).add(Y).add(DY).add(DZ);
-        queue.launch1d(activationBackward, count, tuning.elementWg());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Y = buffer(y, "activationBackward y");
+            DeviceBuffer DY = buffer(dy, "activationBackward dy");
+            DeviceBuffer DZ = buffer(dz, "activationBackward dz");
+            Checks.activationBackward(y, dy, dz);
+            long n = y.size();
+            launch(Kernels.ACTIVATION_BACKWARD, elements(n), f.code(), Y, DY, DZ, n);
+        }
     }
 
     @Override
     public void softmaxRows(Tensor z, Tensor y) {
-        enter();
-        DeviceBuffer Z = buffer(z, "softmaxRows z");
-        DeviceBuffer Y = buffer(y, "softmaxRows y");
-        Checks.sameShape("softmaxRows", z, y);
-        int wg = rowWorkGroup(z.cols());
-        softmaxRows.args().add(z.cols()).add(Z).add(Y).addLocal((long) wg * accBytes);
-        queue.launch(softmaxRows, new long[] {(long) z.rows() * wg}, new long[] {wg});
-    }
-
-    /** The work-group for one row of n: a power of two, no wider than the row needs. */
-    private int rowWorkGroup(int n) {
-        int wg = 1;
-        while (wg < n && wg < tuning.reduceWg()) {
-            wg *= 2;
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Z = buffer(z, "softmaxRows z");
+            DeviceBuffer Y = buffer(y, "softmaxRows y");
+            Checks.softmaxRows(z, y);
+            launch(Kernels.SOFTMAX_ROWS, rows(z), Z, Y, z.rows(), z.cols());
         }
-        return wg;
     }
 
     @Override
     public void lossForwardBackward(Loss loss, Tensor logits, Tensor targets, Tensor grad, Tensor rowLoss,
                                     float gradScale) {
-        enter();
-        DeviceBuffer Z = buffer(logits, "loss logits");
-        DeviceBuffer T = buffer(targets, "loss targets");
-        DeviceBuffer G = grad == null ? null : buffer(grad, "loss gradient");
-        DeviceBuffer L = buffer(rowLoss, "row losses");
-        Checks.loss(loss, logits, targets, grad, rowLoss);
-        int n = logits.cols();
-        int wg = rowWorkGroup(n);
-        long[] global = {(long) logits.rows() * wg};
-        long[] local = {wg};
-        if (loss.targetsAreClassIndices()) {
-            queue.fill(status, NO_ERROR, 4);
-            softmaxCrossEntropyRows.args().add(n).add(Z).add(T).add(G).add(G == null ? 0 : 1).add(L).add(gradScale)
-                    .add(status).addLocal((long) wg * accBytes);
-            queue.launch(softmaxCrossEntropyRows, global, local);
-            checkClassIndices(T, n);
-            return;
-        }
-        lossRows.args().add(loss.code()).add(n).add(Z).add(T).add(G).add(G == null ? 0 : 1).add(L).add(gradScale)
-                .addLocal((long) wg * accBytes);
-        queue.launch(lossRows, global, local);
-    }
-
-    /** Reports a bad class index as the CPU backend does (one 4-byte read; waits for the loss kernel). */
-    private void checkClassIndices(DeviceBuffer targets, int classes) {
-        ByteBuffer one = MemoryUtil.memAlloc(4).order(ByteOrder.nativeOrder());
-        try {
-            queue.read(status, 0, one);
-            int row = one.getInt(0);
-            if (row == NO_ERROR) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Z = buffer(logits, "loss logits");
+            DeviceBuffer T = buffer(targets, "loss targets");
+            DeviceBuffer G = grad == null ? null : buffer(grad, "loss gradient");
+            DeviceBuffer L = buffer(rowLoss, "row losses");
+            Checks.loss(loss, logits, targets, grad, rowLoss);
+            int rows = logits.rows();
+            int cols = logits.cols();
+            if (!loss.targetsAreClassIndices()) {
+                launch(Kernels.LOSS_ROWS, rows(logits), loss.code(), Z, T, G, L, gradScale, rows, cols);
                 return;
             }
-            one.clear();
-            queue.read(targets, 4L * row, one);
-            float t = one.getFloat(0);
-            throw new IllegalArgumentException("class index " + t + " in row " + row + " is not an integer in [0, "
-                    + classes + ")");
-        } finally {
-            MemoryUtil.memFree(one);
+            // Class indices are checked on the device; the first bad row is read back (4 bytes, one wait) so that
+            // a bad label fails here, as on the CPU, instead of surfacing later as a NaN loss.
+            queue.fill(badRow, NO_BAD_ROW, 4);
+            launch(Kernels.SOFTMAX_CROSS_ENTROPY_ROWS, rows(logits), Z, T, G, L, gradScale, rows, cols, badRow);
+            int bad = read(badRow, 0, Integer.BYTES).getInt(0);
+            if (bad != NO_BAD_ROW) {
+                throw new IllegalArgumentException("class index " + read(T, 4L * bad, Float.BYTES).getFloat(0)
+                        + " in row " + bad + " is not an integer in [0, " + cols + ")");
+            }
         }
     }
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
-        enter();
-        DeviceBuffer X = buffer(x, "axpy x");
-        DeviceBuffer Y = buffer(y, "axpy y");
-        Checks.sameShape("axpy", x, y);
-        int count = (int) x.size();
-        axpy.args().add(count).add(alpha).add(X).add(Y);
-        queue.launch1d(axpy, count, tuning.elementWg());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "axpy x");
+            DeviceBuffer Y = buffer(y, "axpy y");
+            Checks.axpy(x, y);
+            long n = x.size();
+            launch(Kernels.AXPY, elements(n), alpha, X, Y, n);
+        }
     }
 
     @Override
     public void scale(float alpha, Tensor x) {
-        enter();
-        DeviceBuffer X = buffer(x, "scale");
-        int count = (int) x.size();
-        scale.args().add(count).add(alpha).add(X);
-        queue.launch1d(scale, count, tuning.elementWg());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "scale");
+            long n = x.size();
+            launch(Kernels.SCALE, elements(n), alpha, X, n);
+        }
     }
 
     @Override
     public double dot(Tensor x, Tensor y) {
-        enter();
-        DeviceBuffer X = buffer(x, "dot x");
-        DeviceBuffer Y = buffer(y, "dot y");
-        Checks.sameShape("dot", x, y);
-        return sumOfProducts(X, Y, (int) x.size());
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "dot x");
+            DeviceBuffer Y = buffer(y, "dot y");
+            Checks.dot(x, y);
+            return sumOfProducts(X, Y, x.size());
+        }
     }
 
     @Override
     public double norm2(Tensor x) {
-        enter();
-        DeviceBuffer X = buffer(x, "norm2");
-        return Math.sqrt(sumOfProducts(X, X, (int) x.size()));
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer X = buffer(x, "norm2");
+            return Math.sqrt(sumOfProducts(X, X, x.size()));
+        }
     }
 
     /** Σ x·y in two stages (partials per work-group, then one work-group), read back as a double. */
-    private double sumOfProducts(DeviceBuffer x, DeviceBuffer y, int count) {
+    private double sumOfProducts(DeviceBuffer x, DeviceBuffer y, long n) {
         int wg = tuning.reduceWg();
-        int groups = (int) Math.max(1, Math.min(tuning.dotGroups(), (count + (long) wg - 1) / wg));
-        DeviceBuffer partial = scratch((long) groups * accBytes);
-        dotPartial.args().add(count).add(x).add(y).add(partial).addLocal((long) wg * accBytes);
-        queue.launch(dotPartial, new long[] {(long) groups * wg}, new long[] {wg});
-        sumFinal.args().add(groups).add(partial).add(result).addLocal((long) wg * accBytes);
-        queue.launch(sumFinal, new long[] {wg}, new long[] {wg});
-        ByteBuffer out = MemoryUtil.memAlloc(accBytes).order(ByteOrder.nativeOrder());
-        try {
-            queue.read(result, 0, out);
-            return fp64 ? out.getDouble(0) : out.getFloat(0);
-        } finally {
-            MemoryUtil.memFree(out);
+        long groups = Math.max(1, Math.min(tuning.dotGroups(), ceilDiv(n, wg)));
+        DeviceBuffer partial = scratch(groups * accBytes);
+        launch(Kernels.DOT_PARTIAL, Grid.rows(groups, wg), x, y, partial, n);
+        launch(Kernels.SUM_PARTIALS, Grid.rows(1, wg), partial, result, (int) groups);
+        ByteBuffer out = read(result, 0, accBytes);
+        return fp64 ? out.getDouble(0) : out.getFloat(0);
+    }
+
+    // ---- optimizers ----
+
+    @Override
+    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer P = buffer(param, "sgd param");
+            DeviceBuffer G = buffer(grad, "sgd grad");
+            Checks.sgdUpdate(param, grad, velocity, momentum);
+            DeviceBuffer V = momentum == 0f ? null : buffer(velocity, "sgd velocity");
+            long n = param.size();
+            launch(Kernels.SGD_UPDATE, elements(n), P, G, V, lr, momentum, nesterov ? 1 : 0, n);
         }
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
+                           float eps, float weightDecay, long step) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer P = buffer(param, "adam param");
+            DeviceBuffer G = buffer(grad, "adam grad");
+            DeviceBuffer M = buffer(m, "adam m");
+            DeviceBuffer V = buffer(v, "adam v");
+            Checks.adamUpdate(param, grad, m, v, step);
+            double c1 = 1.0 - Math.pow(beta1, step);
+            double c2 = 1.0 - Math.pow(beta2, step);
+            long n = param.size();
+            launch(Kernels.ADAM_UPDATE, elements(n), P, G, M, V, lr, beta1, beta2, eps, weightDecay, acc(c1), acc(c2),
+                    n);
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        try (BackendGuard.Call c = guard.enter()) {
+            queue.finish();
+        }
+    }
+
+    /**
+     * Waits for a call in progress and for queued work, then releases every tensor still open, the scratch
+     * buffers, kernels, programs, queue and context, in reverse order of creation. Never throws; a release that
+     * fails is logged; closing twice is harmless.
+     */
+    @Override
+    public void close() {
+        guard.close(() -> {
+            if (queue != null) {
+                guard.quietly("clFinish", queue::finish);
+            }
+            List<OpenClTensor> open;
+            synchronized (live) {
+                open = new ArrayList<>(live);
+            }
+            for (int i = open.size() - 1; i >= 0; i--) {
+                guard.quietly("releasing " + open.get(i), open.get(i)::close);
+            }
+            for (DeviceBuffer b : new DeviceBuffer[] {scratch, badRow, result}) {
+                if (b != null) {
+                    guard.quietly("releasing a scratch buffer", b::close);
+                }
+            }
+            for (int i = created.size() - 1; i >= 0; i--) {
+                guard.quietly("releasing " + created.get(i).getClass().getSimpleName(), created.get(i)::close);
+            }
+            created.clear();
+            kernels.clear();
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "OpenClBackend[" + guard + ": " + deviceName + "]";
+    }
+
+    // ---- helpers ----
+
+    private DeviceBuffer buffer(Tensor t, String what) {
+        Checks.owned(this, t, what);
+        return ((OpenClTensor) t).buffer();
+    }
+
+    /** Launches one of the kernels with its arguments in parameter order (see {@link Kernel#launch}). */
+    private void launch(Kernels kernel, Grid grid, Object... args) {
+        kernels.get(kernel).launch(queue, grid, args);
+    }
+
+    /** One work-item per element of n. */
+    private Grid elements(long n) {
+        return Grid.elements(n, tuning.elementWg());
+    }
+
+    /** One work-group per row of t, a power of two no wider than the row needs. */
+    private Grid rows(Tensor t) {
+        int wg = 1;
+        while (wg < t.cols() && wg < tuning.reduceWg()) {
+            wg *= 2;
+        }
+        return Grid.rows(t.rows(), wg);
+    }
+
+    /** An {@code acc_t} argument: double where the programs were built with fp64, float otherwise. */
+    private Object acc(double v) {
+        return fp64 ? (Object) v : (Object) (float) v;
+    }
+
+    private static long ceilDiv(long n, long d) {
+        return (n + d - 1) / d;
     }
 
     /** The scratch buffer, at least {@code bytes} long. Earlier users are done with it: the queue is in order. */
@@ -557,115 +560,10 @@ public final class OpenClBackend implements Backend {
         return scratch;
     }
 
-    // ---- optimizers ----
-
-    @Override
-    public void sgdUpdate(Tensor param, Tensor grad, Tensor velocity, float lr, float momentum, boolean nesterov) {
-        enter();
-        Checks.sameShape("sgdUpdate grad", param, grad);
-        DeviceBuffer P = buffer(param, "sgd param");
-        DeviceBuffer G = buffer(grad, "sgd grad");
-        int count = (int) param.size();
-        if (momentum == 0f) {
-            sgd.args().add(count).add(lr).add(P).add(G);
-            queue.launch1d(sgd, count, tuning.elementWg());
-            return;
-        }
-        Checks.sameShape("sgdUpdate velocity", param, velocity);
-        DeviceBuffer V = buffer(velocity, "sgd velocity");
-        sgdMomentum.args().add(count).add(lr).add(momentum).add(nesterov ? 1 : 0).add(P).add(G).add(V);
-        queue.launch1d(sgdMomentum, count, tuning.elementWg());
-    }
-
-    @Override
-    public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2,
-                           float eps, float weightDecay, long step) {
-        enter();
-        Checks.sameShape("adamUpdate grad", param, grad);
-        Checks.sameShape("adamUpdate m", param, m);
-        Checks.sameShape("adamUpdate v", param, v);
-        if (step < 1) {
-            throw new IllegalArgumentException("adam step must be >= 1, got " + step);
-        }
-        DeviceBuffer P = buffer(param, "adam param");
-        DeviceBuffer G = buffer(grad, "adam grad");
-        DeviceBuffer M = buffer(m, "adam m");
-        DeviceBuffer V = buffer(v, "adam v");
-        double c1 = 1.0 - Math.pow(beta1, step);
-        double c2 = 1.0 - Math.pow(beta2, step);
-        int count = (int) param.size();
-        adam.args().add(count).add(lr).add(beta1).add(beta2).add(eps).add(weightDecay).addAcc(c1, fp64)
-                .addAcc(c2, fp64).add(P).add(G).add(M).add(V);
-        queue.launch1d(adam, count, tuning.elementWg());
-    }
-
-    @Override
-    public void synchronize() {
-        enter();
-        queue.finish();
-    }
-
-    /**
-     * Waits for queued work, then releases every tensor still open, the scratch buffers, kernels, programs, queue
-     * and context, in reverse order of creation. Never throws; closing twice is harmless.
-     */
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (queue != null) {
-            try {
-                queue.finish();
-            } catch (RuntimeException e) {
-                // the device may be gone; release what we can
-            }
-        }
-        List<OpenClTensor> open;
-        synchronized (live) {
-            open = new ArrayList<>(live);
-        }
-        for (int i = open.size() - 1; i >= 0; i--) {
-            quietly(open.get(i)::close);
-        }
-        quietly(() -> {
-            if (scratch != null) {
-                scratch.close();
-            }
-        });
-        quietly(() -> {
-            if (status != null) {
-                status.close();
-            }
-        });
-        quietly(() -> {
-            if (result != null) {
-                result.close();
-            }
-        });
-        for (int i = created.size() - 1; i >= 0; i--) {
-            AutoCloseable h = created.get(i);
-            quietly(h::close);
-        }
-        created.clear();
-    }
-
-    private static void quietly(ThrowingRunnable r) {
-        try {
-            r.run();
-        } catch (Exception | LinkageError e) {
-            // close() never throws: a handle that cannot be released is lost with the process
-        }
-    }
-
-    @FunctionalInterface
-    private interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
-    @Override
-    public String toString() {
-        return "OpenClBackend[" + device.id() + ": " + deviceName + "]";
+    /** {@code bytes} (at most 8) of a buffer from {@code offset}, waiting for the queued work. */
+    private ByteBuffer read(DeviceBuffer b, long offset, int bytes) {
+        scalar.clear().limit(bytes);
+        queue.read(b, offset, scalar);
+        return scalar;
     }
 }

@@ -88,11 +88,11 @@ final class Program implements AutoCloseable {
         return Kernel.create(this, kernelName);
     }
 
-    /** Releases the program; never throws. */
+    /** Releases the program; never throws (a failure is logged). */
     @Override
     public void close() {
         if (handle != 0) {
-            clReleaseProgram(handle);
+            Cl.released(clReleaseProgram(handle), "clReleaseProgram(" + name + ")");
             handle = 0;
         }
     }

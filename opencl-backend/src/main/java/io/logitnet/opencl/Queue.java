@@ -33,8 +33,10 @@ final class Queue implements AutoCloseable {
         }
     }
 
-    /** Enqueues {@code kernel} over {@code global} work-items in work-groups of {@code local} (1 to 3 dimensions). */
-    void launch(Kernel kernel, long[] global, long[] local) {
+    /** Enqueues {@code kernel}, its arguments set, over {@code grid}. */
+    void launch(Kernel kernel, Grid grid) {
+        long[] global = grid.global();
+        long[] local = grid.local();
         try (MemoryStack stack = MemoryStack.stackPush()) {
             PointerBuffer g = stack.mallocPointer(global.length);
             PointerBuffer l = stack.mallocPointer(local.length);
@@ -45,15 +47,6 @@ final class Queue implements AutoCloseable {
             Cl.check(clEnqueueNDRangeKernel(handle, kernel.handle(), global.length, null, g, l, null, null),
                     "clEnqueueNDRangeKernel(" + kernel.name() + ")");
         }
-    }
-
-    /** A one-dimensional launch: {@code count} work-items rounded up to whole work-groups of {@code local}. */
-    void launch1d(Kernel kernel, long count, int local) {
-        launch(kernel, new long[] {roundUp(count, local)}, new long[] {local});
-    }
-
-    static long roundUp(long n, long multiple) {
-        return (n + multiple - 1) / multiple * multiple;
     }
 
     /** Copies {@code src.remaining()} bytes of host memory into {@code dst} at {@code offset}; blocking. */
@@ -85,12 +78,12 @@ final class Queue implements AutoCloseable {
         Cl.check(clFinish(handle), "clFinish");
     }
 
-    /** Waits for queued work, ignoring errors, then releases the queue; never throws. */
+    /** Waits for queued work, then releases the queue; never throws (a failure is logged). */
     @Override
     public void close() {
         if (handle != 0) {
-            clFinish(handle);
-            clReleaseCommandQueue(handle);
+            Cl.released(clFinish(handle), "clFinish");
+            Cl.released(clReleaseCommandQueue(handle), "clReleaseCommandQueue");
             handle = 0;
         }
     }

@@ -106,12 +106,14 @@ record Tuning(boolean packed, int tsm, int tsn, int tsk, int wptm, int wptn, int
         return packed ? 1 : tsn / wptn;
     }
 
-    String gemmDefines() {
-        return String.format(Locale.ROOT, "-DTSM=%d -DTSN=%d -DTSK=%d -DWPTM=%d -DWPTN=%d%s", tsm, tsn, tsk, wptm,
-                wptn, packed ? " -DGEMM_PACKED" : "");
-    }
-
-    String reduceDefines() {
-        return String.format(Locale.ROOT, "-DCS_TX=%d -DCS_TY=%d", csTx, csTy);
+    /** The -D defines a program is built with: its tile and work-group sizes. */
+    String defines(Kernels.Source source) {
+        return switch (source) {
+            case GEMM -> String.format(Locale.ROOT, "-DTSM=%d -DTSN=%d -DTSK=%d -DWPTM=%d -DWPTN=%d%s", tsm, tsn, tsk,
+                    wptm, wptn, packed ? " -DGEMM_PACKED" : "");
+            case REDUCE -> String.format(Locale.ROOT, "-DCS_TX=%d -DCS_TY=%d -DREDUCE_WG=%d", csTx, csTy, reduceWg);
+            case ROWS -> String.format(Locale.ROOT, "-DREDUCE_WG=%d", reduceWg);
+            case ELEMENTWISE -> "";
+        };
     }
 }

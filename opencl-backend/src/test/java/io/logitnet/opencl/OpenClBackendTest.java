@@ -5,6 +5,7 @@ import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.KernelBuildException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendTestSupport;
+import io.logitnet.backend.LogCapture;
 import io.logitnet.backend.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What is particular to the OpenCL backend: build errors, out of memory, ownership, selection, release. */
+/**
+ * What is particular to the OpenCL backend: build errors, out of memory, selection, release. Threads and closing are
+ * the shared suite's (BackendConformanceTest).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpenClBackendTest {
     private OpenClBackend backend;
@@ -54,21 +58,21 @@ class OpenClBackendTest {
         KernelBuildException e = assertThrows(KernelBuildException.class,
                 () -> backend.buildProgram("broken", source, "").close());
         assertTrue(e.buildLog().contains("undefined_symbol_q7"), "build log names the error: " + e.buildLog());
-        assertTrue(e.device().contains(backend.device().name()), e.device());
+        assertTrue(e.device().contains(backend.clDevice().name()), e.device());
         assertTrue(e.getMessage().contains("broken"), e.getMessage());
         assertStillComputes();
     }
 
     @Test
-    void shippedKernelsBuildWithTheBackendsOptions() {
-        for (String name : new String[] {"gemm", "elementwise", "reduce", "softmax_loss"}) {
-            backend.buildProgram(name, OpenClBackend.source(name), "").close();
+    void shippedKernelsBuildWithTheBackendsOptionsAndTheirDefaults() {
+        for (Kernels.Source source : Kernels.Source.values()) {
+            backend.buildProgram(source.programName(), source.text(), "").close();
         }
     }
 
     @Test
     void overLargeAllocationThrowsOutOfMemoryAndTheBackendStaysUsable() {
-        ClDevice d = backend.device();
+        ClDevice d = backend.clDevice();
         int cols = 1 << 16;
         long rows = d.maxAllocBytes() / 4 / cols + 1; // one row more than the device allows in one buffer
         Assumptions.assumeTrue(rows * cols <= Integer.MAX_VALUE,
@@ -82,46 +86,11 @@ class OpenClBackendTest {
     }
 
     @Test
-    void callsFromAnotherThreadAreRejectedNamingBothThreads() throws InterruptedException {
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        try (Tensor t = backend.allocate(2, 2)) {
-            Thread other = new Thread(() -> {
-                try {
-                    backend.fill(t, 1f);
-                } catch (Throwable x) {
-                    thrown.set(x);
-                }
-            }, "intruder-thread");
-            other.start();
-            other.join();
-            IllegalStateException e = assertInstanceOf(IllegalStateException.class, thrown.get());
-            assertTrue(e.getMessage().contains("intruder-thread"), e.getMessage());
-            assertTrue(e.getMessage().contains(Thread.currentThread().getName()), e.getMessage());
-            assertArrayEquals(new float[4], t.toArray(), "the rejected call did nothing");
-        }
-    }
-
-    @Test
-    void ownershipCanBeHandedToAnotherThread() throws InterruptedException {
-        OpenClBackendProvider provider = new OpenClBackendProvider();
-        try (OpenClBackend b = (OpenClBackend) provider.create(backend.deviceId())) {
-            AtomicReference<Throwable> thrown = new AtomicReference<>();
-            AtomicReference<float[]> got = new AtomicReference<>();
-            Thread worker = new Thread(() -> {
-                try (Tensor t = b.upload(new float[] {1, 2, 3}, 1, 3)) {
-                    b.scale(2f, t);
-                    got.set(t.toArray());
-                } catch (Throwable x) {
-                    thrown.set(x);
-                }
-            }, "worker");
-            b.transferOwnership(worker);
-            worker.start();
-            worker.join();
-            assertEquals(null, thrown.get());
-            assertArrayEquals(new float[] {2, 4, 6}, got.get());
-            assertThrows(IllegalStateException.class, () -> b.allocate(1, 1), "the old owner lost the backend");
-        }
+    void aHandleThatFailsToReleaseIsLoggedNotDropped() {
+        List<String> warnings = LogCapture.warnings(() -> Cl.released(-38, "clReleaseMemObject(test)"));
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("clReleaseMemObject(test)")
+                && warnings.get(0).contains("CL_INVALID_MEM_OBJECT"), warnings.get(0));
     }
 
     @Test
@@ -147,15 +116,15 @@ class OpenClBackendTest {
 
     @Test
     void devicesAreSelectedByIdOrEnvironment() {
-        String id = backend.deviceId();
+        String id = backend.clDevice().id();
         OpenClBackendProvider plain = new OpenClBackendProvider(ClLibrary.system(), k -> null);
         try (OpenClBackend b = (OpenClBackend) plain.create(id)) {
-            assertEquals(id, b.deviceId());
+            assertEquals("opencl:" + id, b.device().id());
         }
         OpenClBackendProvider viaEnv = new OpenClBackendProvider(ClLibrary.system(),
                 k -> k.equals(OpenClBackendProvider.DEVICE_ENV) ? id : null);
         try (OpenClBackend b = (OpenClBackend) viaEnv.create("")) {
-            assertEquals(id, b.deviceId());
+            assertEquals("opencl:" + id, b.device().id());
         }
         BackendUnavailableException missing = assertThrows(BackendUnavailableException.class,
                 () -> plain.create("97:3"));
@@ -171,6 +140,6 @@ class OpenClBackendTest {
     void probeListsDevicesWithSelectableIds() {
         var a = new OpenClBackendProvider().probe();
         assertTrue(a.available(), a.reason());
-        assertTrue(a.devices().stream().anyMatch(d -> d.id().equals("opencl:" + backend.deviceId())), a.toString());
+        assertTrue(a.devices().stream().anyMatch(d -> d.id().equals(backend.device().id())), a.toString());
     }
 }

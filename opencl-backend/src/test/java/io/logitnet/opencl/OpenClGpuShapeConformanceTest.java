@@ -18,7 +18,7 @@ class OpenClGpuShapeConformanceTest extends BackendConformanceTest {
     @BeforeAll
     void useGpuShapedKernels() {
         OpenClBackend opened = (OpenClBackend) backend;
-        ClDevice device = opened.device();
+        ClDevice device = opened.clDevice();
         opened.close();
         backend = new OpenClBackend(device, Tuning.gpu(device));
     }

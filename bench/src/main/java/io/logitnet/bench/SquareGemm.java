@@ -1,4 +1,4 @@
-package io.logitnet.opencl;
+package io.logitnet.bench;
 
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Backends;
@@ -9,24 +9,24 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * GEMM throughput of the OpenCL backend beside the CPU backend, in one run: C = A·B for square sizes (default
- * 1024 and 2048), each timed over repeated calls after warm-up, with the device synchronized before the clock
- * stops. Prints GFLOP/s (2·n³ flops per call). Not a test: run it by hand, e.g.
- * {@code java -cp <test class path> io.logitnet.opencl.OpenClGemmBenchMain 1024 2048}.
+ * GEMM throughput of a backend (the OpenCL one unless {@code -Dlogitnet.backend} names another) beside the CPU
+ * backend, in one run: C = A·B for square sizes (default 1024 and 2048), each timed over repeated calls after
+ * warm-up, with the device synchronized before the clock stops. Prints GFLOP/s (2·n³ flops per call), e.g.
+ * {@code java -cp bench/target/benchmarks.jar io.logitnet.bench.SquareGemm 1024 2048}.
  */
-public final class OpenClGemmBenchMain {
-    private OpenClGemmBenchMain() {
+public final class SquareGemm {
+    private SquareGemm() {
     }
 
     public static void main(String[] args) {
         int[] sizes = args.length == 0 ? new int[] {1024, 2048} : java.util.Arrays.stream(args)
                 .mapToInt(Integer::parseInt).toArray();
-        try (Backend cl = Backends.open(System.getProperty("logitnet.opencl", "opencl"));
+        try (Backend cl = Backends.open(System.getProperty("logitnet.backend", "opencl"));
              CpuBackend cpu = new CpuBackend()) {
-            System.out.println("opencl: " + cl.deviceName());
-            System.out.println("        " + ((OpenClBackend) cl).tuningSummary());
+            System.out.println(cl.name() + ": " + cl.deviceName());
+            System.out.println("        " + cl.device().details());
             System.out.println("cpu:    " + cpu.deviceName());
-            System.out.printf(Locale.ROOT, "%6s %14s %14s %8s%n", "n", "opencl GFLOP/s", "cpu GFLOP/s", "ratio");
+            System.out.printf(Locale.ROOT, "%6s %14s %14s %8s%n", "n", cl.name() + " GFLOP/s", "cpu GFLOP/s", "ratio");
             for (int n : sizes) {
                 double g1 = gflops(cl, n);
                 double g2 = gflops(cpu, n);
