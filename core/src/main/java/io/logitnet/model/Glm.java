@@ -30,12 +30,24 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
 
     protected abstract Loss loss();
 
-    /** Output units: 1, or K for softmax. */
-    protected abstract int outputs(Dataset data);
+    /** Output units for this many classes or targets: 1, or K for softmax. */
+    protected abstract int outputs(int targets);
 
-    protected History fitGlm(Dataset data) {
-        return train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
-                false);
+    /** One layer: {@code features} inputs, {@link #outputs} outputs, the inverse link fused with the loss. */
+    @Override
+    public Architecture architectureFor(int features, int targets) {
+        return new Architecture(List.of(features, outputs(targets)), List.of(), loss());
+    }
+
+    /** Zeros: the objective is convex, so the answer does not depend on the start. */
+    @Override
+    protected Init initializer() {
+        return Init.ZEROS;
+    }
+
+    /** Fits on data with this many classes (classifiers) or target values per row (regressions). */
+    protected History fitGlm(Dataset data, int targets) {
+        return train(architectureFor(data.cols(), targets), data);
     }
 
     /** The fit ends with Newton's method in double and the inference (saved with the final checkpoint). */
