@@ -45,6 +45,7 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
 
     @Override
     protected void installed(Architecture arch) {
+        super.installed(arch);
         classes = arch.outputs();
     }
 
