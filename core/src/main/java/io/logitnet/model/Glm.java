@@ -107,16 +107,18 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
     }
 
     /**
-     * Parameters trained elsewhere (the Spark estimators, data-parallel) come without the Newton finish on the
-     * rows, so there is no inference; the summary says so rather than that the model was never fitted.
+     * Parameters trained without the rows in memory (streamed, or by the Spark estimators, data-parallel) come
+     * without the Newton finish on the rows, so there is no inference; the summary says so rather than that the
+     * model was never fitted.
      */
     @Override
     protected void installed(Architecture arch) {
         summary = null;
         noSummary = new InferenceUnavailableException(InferenceUnavailableException.Reason.NOT_FITTED_ON_DATA,
-                List.of(), "trained outside this library's fit (e.g. data-parallel by the Spark estimator), which "
-                + "does not compute classical inference; fit the model with " + getClass().getSimpleName()
-                + ".fit on the data (l2 = 0) for standard errors and p-values");
+                List.of(), "trained without its rows in memory (streamed, or data-parallel by the Spark "
+                + "estimator), where the Newton finish and classical inference are not computed; fit it with "
+                + getClass().getSimpleName() + ".fit on a data set in memory (l2 = 0) for standard errors and "
+                + "p-values");
         metadata(SUMMARY_KEY, noSummary.toJson());
     }
 

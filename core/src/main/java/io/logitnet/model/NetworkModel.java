@@ -185,8 +185,9 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
 
     /**
      * Whether to train on features scaled to mean 0 and standard deviation 1 (constant features are only centered).
-     * Off by default here, as in scikit-learn (the command line and the Spark estimators turn it on). The scaling is folded into the first layer afterwards, so the fitted model
-     * takes raw features, a GLM's coefficients are in raw units, and the saved weights load into PyTorch unchanged.
+     * Off by default here, as in scikit-learn (the command line and the Spark estimators turn it on). The scaling is
+     * folded into the first layer afterwards, so the fitted model takes raw features, a GLM's coefficients are in raw
+     * units, and the saved weights load into PyTorch unchanged.
      * The L2 penalty then applies to the standardized coefficients, as in a scikit-learn pipeline with a
      * StandardScaler.
      */
@@ -444,7 +445,47 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             sc = standardize ? Standardizer.fit(data) : null;
         }
         Dataset trainData = sc == null ? data : Standardizer.apply(data, sc);
-        List<String> names = data.featureNames();
+        return run(b, arch, data.featureNames(), sc, resumeState,
+                (trainer, net, state, after) -> trainer.fit(net, trainData, state, after), () -> afterTraining(data));
+    }
+
+    /**
+     * Fits on mini-batches streamed from {@code source}, for data larger than memory (e.g. a
+     * {@link io.logitnet.data.CsvBatchSource} reading a CSV in passes): a mini-batch optimizer, no validation split,
+     * no resuming. Standardization is the source's (its scaling is folded into the first layer as for
+     * {@link #fit(Dataset)}). A GLM fitted this way has no inference (that needs the rows in memory).
+     *
+     * @param targets the class count of a classifier (2 for logistic regression), 1 for a regression
+     * @throws TrainingDivergedException if the objective or a parameter became NaN or infinite
+     */
+    public History fit(io.logitnet.data.BatchSource source, int targets) {
+        if (config.optimizer().fullBatch()) {
+            throw new IllegalArgumentException("a streamed fit needs a mini-batch optimizer (sgd or adam), not "
+                    + config.optimizer().describe() + ", which passes over all rows in memory each iteration");
+        }
+        if (config.validationSplit() > 0) {
+            throw new IllegalArgumentException("a streamed fit has no validation split (it would keep rows in "
+                    + "memory); got " + config.validationSplit());
+        }
+        if (resume != null) {
+            throw new IllegalArgumentException("a streamed fit cannot resume from a checkpoint");
+        }
+        Architecture arch = architectureFor(source.cols(), targets);
+        double[][] sc = source instanceof io.logitnet.data.CsvBatchSource csv ? csv.scaling() : null;
+        return onBackend(b -> run(b, arch, source.featureNames(), sc, null,
+                (trainer, net, state, after) -> trainer.fit(net, source, state, after), () -> installed(arch)));
+    }
+
+    /** Runs a trainer over some input. */
+    @FunctionalInterface
+    private interface Fit {
+        History run(Trainer trainer, Network net, TrainingState resume,
+                    java.util.function.Consumer<TrainingState> after);
+    }
+
+    private History run(Backend b, Architecture arch, List<String> names, double[][] sc, TrainingState resumeState,
+                        Fit fit, Runnable afterTraining) {
+        Checkpoint.Contents from = resume;
         String device = b.name() + ": " + b.deviceName();
         String prec = b.precision().name().toLowerCase(Locale.ROOT);
         int[] saved = {-1};
@@ -454,7 +495,7 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
                 net.setParameterArrays(from.trainingParameters() != null ? from.trainingParameters()
                         : interleave(from.weights(), from.biases()));
             }
-            History h = new Trainer(config, listener).fit(net, trainData, resumeState, s -> {
+            History h = fit.run(new Trainer(config, listener), net, resumeState, s -> {
                 lastState[0] = s;
                 if (checkpoint != null) {
                     List<float[]> params = net.parameterArrays();
@@ -475,7 +516,7 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             install(arch, names, params, sc, config.optimizer().fullBatch() ? null : lastState[0], device, prec);
             this.history = h;
             this.resume = null;
-            afterTraining(data);
+            afterTraining.run();
             if (checkpoint != null) {
                 save(checkpoint);
                 listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
