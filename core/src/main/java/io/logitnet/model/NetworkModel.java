@@ -9,6 +9,7 @@ import io.logitnet.backend.Loss;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.Dataset;
 import io.logitnet.data.Standardizer;
+import io.logitnet.io.AtomicFile;
 import io.logitnet.io.Checkpoint;
 import io.logitnet.nn.Architecture;
 import io.logitnet.nn.Init;
@@ -501,9 +502,11 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
                     List<float[]> params = net.parameterArrays();
                     if (allFinite(params)) {
                         install(arch, names, params, sc, s, device, prec);
-                        save(checkpoint);
-                        saved[0] = s.epochsDone();
-                        listener.saved(checkpoint, s.epochsDone());
+                        try (AtomicFile.Group g = AtomicFile.group()) {
+                            save(checkpoint);
+                            saved[0] = s.epochsDone();
+                            listener.saved(checkpoint, s.epochsDone());
+                        }
                     }
                 }
             });
@@ -518,8 +521,10 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             this.resume = null;
             afterTraining.run();
             if (checkpoint != null) {
-                save(checkpoint);
-                listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
+                try (AtomicFile.Group g = AtomicFile.group()) {
+                    save(checkpoint);
+                    listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
+                }
             }
             return h;
         }
