@@ -144,7 +144,7 @@ class CliProcessTest {
         Path big = dir.resolve("big.csv");
         StringBuilder sb = new StringBuilder("x1,x2,x3,x4,y\n");
         Random r = new Random(5);
-        for (int i = 0; i < 300_000; i++) {
+        for (int i = 0; i < 400_000; i++) {
             double a = r.nextGaussian();
             double b = r.nextGaussian();
             sb.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f,%.6f,%.6f,%d%n", a, b, r.nextGaussian(),
