@@ -83,8 +83,17 @@ final class DeviceDesign implements AutoCloseable {
         java.util.Arrays.fill(one, 1f);
         this.ones = b.upload(one, 1, cols);
         try {
-            for (int start = 0; start < rows; start += chunkRows) {
-                chunks.add(upload(start, Math.min(chunkRows, rows - start)));
+            // the host splitting of a group of chunks runs on every core; the uploads follow in order
+            int group = 2 * Runtime.getRuntime().availableProcessors();
+            for (int start = 0; start < rows; start += group * chunkRows) {
+                int first = start;
+                int count = (int) Math.min(group, ((long) rows - start + chunkRows - 1) / chunkRows);
+                List<HostChunk> split = java.util.stream.IntStream.range(0, count).parallel()
+                        .mapToObj(c -> split(first + c * chunkRows, Math.min(chunkRows, rows - first - c * chunkRows)))
+                        .toList();
+                for (HostChunk h : split) {
+                    chunks.add(upload(h));
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -105,14 +114,13 @@ final class DeviceDesign implements AutoCloseable {
         return j == 0 ? 1f : (float) ((x[i * p + j - 1] - mean[j - 1]) / sd[j - 1]);
     }
 
-    private Chunk upload(int start, int n) {
+    /** A chunk split on the host: D, its 12-bit halves, its two 7-bit slices and tail (row-major), column maxima. */
+    private record HostChunk(int start, int rows, float[][] parts, double[] colMax) {
+    }
+
+    private HostChunk split(int start, int n) {
         int size = n * cols;
         float[] d = new float[size];
-        float[] dHi = new float[size];
-        float[] dLo = new float[size];
-        float[] t1 = new float[size];
-        float[] t2 = new float[size];
-        float[] q = new float[size];
         double[] colMax = new double[cols];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < cols; j++) {
@@ -121,32 +129,52 @@ final class DeviceDesign implements AutoCloseable {
                 colMax[j] = Math.max(colMax[j], Math.abs(v));
             }
         }
-        float[] s = new float[3];
+        float[] dHi = new float[size];
+        float[] dLo = new float[size];
+        float[] t1 = new float[size];
+        float[] t2 = new float[size];
+        float[] q = new float[size];
+        // per column, the slice units 2^(e-7), 2^(e-14) and their reciprocals (powers of two: multiplying is exact)
+        double[] u1 = new double[cols];
+        double[] u2 = new double[cols];
+        double[] r1 = new double[cols];
+        double[] r2 = new double[cols];
         for (int j = 0; j < cols; j++) {
             int e = exponentAbove(colMax[j]);
-            for (int i = 0; i < n; i++) {
+            u1[j] = Math.scalb(1.0, e - SLICE_BITS);
+            u2[j] = Math.scalb(1.0, e - 2 * SLICE_BITS);
+            r1[j] = Math.scalb(1.0, SLICE_BITS - e);
+            r2[j] = Math.scalb(1.0, 2 * SLICE_BITS - e);
+        }
+        float[] s = new float[3];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < cols; j++) {
                 int o = i * cols + j;
                 float v = d[o];
                 float h = high12(v);
                 dHi[o] = h;
                 dLo[o] = v - h;
-                slice(v, e, s);
+                slice(v, u1[j], r1[j], u2[j], r2[j], s);
                 t1[o] = s[0];
                 t2[o] = s[1];
                 q[o] = s[2];
             }
         }
+        return new HostChunk(start, n, new float[][] {d, dHi, dLo, t1, t2, q}, colMax);
+    }
+
+    private Chunk upload(HostChunk h) {
         List<Tensor> made = new ArrayList<>();
         try {
-            for (float[] a : new float[][] {d, dHi, dLo, t1, t2, q}) {
-                made.add(b.upload(a, n, cols));
+            for (float[] a : h.parts()) {
+                made.add(b.upload(a, h.rows(), cols));
             }
         } catch (RuntimeException ex) {
             made.forEach(Tensor::close);
             throw ex;
         }
-        return new Chunk(start, n, made.get(0), made.get(1), made.get(2), made.get(3), made.get(4), made.get(5),
-                colMax);
+        return new Chunk(h.start(), h.rows(), made.get(0), made.get(1), made.get(2), made.get(3), made.get(4),
+                made.get(5), h.colMax());
     }
 
     // ---- exact splitting on the host ----
@@ -157,6 +185,19 @@ final class DeviceDesign implements AutoCloseable {
             return 0;
         }
         return Math.max(-100, Math.getExponent(max) + 1);
+    }
+
+    /**
+     * v rounded to 12 significant bits, to nearest even (on the float's bits: the significand's 12 low bits are
+     * rounded away, a carry moves into the exponent); v - high12(v) then has at most 12 (Dekker's split, exact).
+     * Equal to {@link #high12(double)} for every normal float; a subnormal is rounded at 2^-137, which still
+     * leaves both parts with at most 12 bits.
+     */
+    static float high12(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = bits & 0x80000000;
+        int mag = bits & 0x7fffffff;
+        return Float.intBitsToFloat(sign | ((mag + 0x7ff + ((mag >>> 12) & 1)) & 0x7ffff000));
     }
 
     /** v rounded to 12 significant bits; v - high12(v) then has at most 12 (Dekker's split, exact). */
@@ -173,11 +214,15 @@ final class DeviceDesign implements AutoCloseable {
      * float32, and the tail v - s1 - s2 rounded to float32 (exact when v is a float).
      */
     static void slice(double v, int e, float[] out) {
-        double u1 = Math.scalb(1.0, e - SLICE_BITS);
-        double u2 = Math.scalb(1.0, e - 2 * SLICE_BITS);
-        double s1 = Math.rint(v / u1) * u1;
+        slice(v, Math.scalb(1.0, e - SLICE_BITS), Math.scalb(1.0, SLICE_BITS - e), Math.scalb(1.0, e - 2 * SLICE_BITS),
+                Math.scalb(1.0, 2 * SLICE_BITS - e), out);
+    }
+
+    /** {@link #slice(double, int, float[])} with the units u1, u2 and their reciprocals (powers of two) given. */
+    private static void slice(double v, double u1, double r1, double u2, double r2, float[] out) {
+        double s1 = Math.rint(v * r1) * u1;
         double r = v - s1;
-        double s2 = Math.rint(r / u2) * u2;
+        double s2 = Math.rint(r * r2) * u2;
         out[0] = (float) s1;
         out[1] = (float) s2;
         out[2] = (float) (r - s2);

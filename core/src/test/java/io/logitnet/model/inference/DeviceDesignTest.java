@@ -210,6 +210,32 @@ class DeviceDesignTest {
     }
 
     @Test
+    void theFloatSplitIsTheDoubleSplitForNormalFloatsAndStaysExactForSubnormals() {
+        Random r = new Random(11);
+        for (int t = 0; t < 200_000; t++) {
+            float v = Float.intBitsToFloat(r.nextInt());
+            if (!(Math.abs(v) < 0x1p127f)) {
+                continue; // NaN, infinities, and the top binade, whose rounding may carry to infinity (as in double)
+            }
+            float h = DeviceDesign.high12(v);
+            if (Math.abs(v) >= Float.MIN_NORMAL) {
+                assertEquals(DeviceDesign.high12((double) v), h, 0f, "split of " + v);
+            }
+            // both parts have at most 12 significant bits and add up to v exactly
+            float l = v - h;
+            assertEquals((double) v, (double) h + l, 0.0, "parts of " + v);
+            for (float part : new float[] {h, l}) {
+                if (part != 0 && Float.isFinite(part)) {
+                    int lowBits = Integer.numberOfTrailingZeros(Float.floatToRawIntBits(part) & 0x7fffff | 0x800000);
+                    int width = Math.abs(part) >= Float.MIN_NORMAL ? 24 : 23 - Integer.numberOfLeadingZeros(
+                            Float.floatToRawIntBits(part) & 0x7fffff) + 9;
+                    assertTrue(width - lowBits <= 12, "at most 12 bits: " + part + " of " + v);
+                }
+            }
+        }
+    }
+
+    @Test
     void choleskyNamesTheAliasedColumn() {
         // columns 0, 1 independent; column 2 = 2·col0 − col1; column 3 independent
         double[][] x = new double[50][4];
