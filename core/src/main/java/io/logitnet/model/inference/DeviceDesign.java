@@ -36,7 +36,7 @@ import java.util.Map;
  * move. Device memory: six float32 copies of the design. D is the standardized data rounded to float32, so results
  * are those of the data perturbed by float32 rounding (about 1e-8 relative on R's cars, whose data are exact).
  */
-final class DeviceDesign implements AutoCloseable {
+final class DeviceDesign implements Design {
     /** Bits of each exact slice. */
     static final int SLICE_BITS = 7;
     /** Rows whose slice products a float32 sum adds exactly: 1024 · 2^7 · 2^7 = 2^24. */
@@ -101,11 +101,13 @@ final class DeviceDesign implements AutoCloseable {
         }
     }
 
-    int rows() {
+    @Override
+    public int rows() {
         return rows;
     }
 
-    int cols() {
+    @Override
+    public int cols() {
         return cols;
     }
 
@@ -231,7 +233,8 @@ final class DeviceDesign implements AutoCloseable {
     // ---- products ----
 
     /** η = D·β in double on the host, {@code beta: [m][cols]}, returns {@code [rows][m]}: the anchor. */
-    double[][] etaOnHost(double[][] beta) {
+    @Override
+    public double[][] etaOnHost(double[][] beta) {
         int m = beta.length;
         double[][] eta = new double[rows][m];
         double[] row = new double[cols];
@@ -254,7 +257,8 @@ final class DeviceDesign implements AutoCloseable {
      * D·δ on the device, {@code delta: [m][cols]} split into float32 high and low parts, returns {@code [rows][m]}.
      * Accurate to float32 round-off relative to Σ|D·δ|, so it is meant for small differences from an anchor.
      */
-    double[][] etaOnDevice(double[][] delta) {
+    @Override
+    public double[][] etaDelta(double[][] delta) {
         int m = delta.length;
         float[] split = new float[cols * 2 * m];
         for (int j = 0; j < cols; j++) {
@@ -283,7 +287,8 @@ final class DeviceDesign implements AutoCloseable {
     }
 
     /** Dᵀ·R for {@code r: [rows][m]} (e.g. score residuals), returns {@code [cols][m]}. */
-    double[][] crossprod(double[][] r) {
+    @Override
+    public double[][] crossprod(double[][] r) {
         int m = r[0].length;
         double[] colScale = new double[m];
         for (double[] ri : r) {
@@ -320,7 +325,8 @@ final class DeviceDesign implements AutoCloseable {
     }
 
     /** Dᵀ·diag(w)·D, returns {@code [cols][cols]}, symmetrized. */
-    double[][] gram(double[] weights) {
+    @Override
+    public double[][] gram(double[] weights) {
         // scale by a power of two so that |w| ≤ 1 (exact), and undo it at the end
         double wmax = 0;
         for (double v : weights) {
