@@ -22,6 +22,8 @@ final class HostDesign implements Design {
     private final int cols;
     private final double[] mean;
     private final double[] sd;
+    /** A chunk of D per thread, reused by every pass (a pass allocates no chunk of its own). */
+    private final ThreadLocal<double[]> scratch;
 
     HostDesign(float[] x, int rows, int p, double[] mean, double[] sd) {
         this.x = x;
@@ -30,6 +32,8 @@ final class HostDesign implements Design {
         this.cols = p + 1;
         this.mean = mean;
         this.sd = sd;
+        int chunkDoubles = Math.min(CHUNK_ROWS, Math.max(1, rows)) * cols;
+        this.scratch = ThreadLocal.withInitial(() -> new double[chunkDoubles]);
     }
 
     @Override
@@ -67,7 +71,7 @@ final class HostDesign implements Design {
         IntStream.range(0, chunks()).parallel().forEach(c -> {
             int start = c * CHUNK_ROWS;
             int n = Math.min(CHUNK_ROWS, rows - start);
-            double[] d = chunk(start, n, null);
+            double[] d = chunk(start, n, scratch.get());
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < m; k++) {
                     double s = 0;
@@ -94,7 +98,7 @@ final class HostDesign implements Design {
         IntStream.range(0, chunks()).parallel().forEach(c -> {
             int start = c * CHUNK_ROWS;
             int n = Math.min(CHUNK_ROWS, rows - start);
-            double[] d = chunk(start, n, null);
+            double[] d = chunk(start, n, scratch.get());
             double[] out = new double[cols * m];
             for (int i = 0; i < n; i++) {
                 double[] ri = r[start + i];
@@ -128,8 +132,8 @@ final class HostDesign implements Design {
             int from = (int) ((long) chunks() * t / ranges);
             int to = (int) ((long) chunks() * (t + 1) / ranges);
             double[] g = new double[cols * cols];
-            double[] d = new double[CHUNK_ROWS * cols];
-            double[] wd = new double[CHUNK_ROWS * cols];
+            double[] d = scratch.get();
+            double[] wd = new double[d.length];
             for (int c = from; c < to; c++) {
                 int start = c * CHUNK_ROWS;
                 int n = Math.min(CHUNK_ROWS, rows - start);
