@@ -112,8 +112,10 @@ public final class Trainer {
         long totalSteps = (long) config.epochs() * ((n + batch - 1) / batch);
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
-             Tensor xr = rem == 0 ? null : b.allocate(rem, d); Tensor yr = rem == 0 ? null : b.allocate(rem, tc);
              Tensor lossSum = b.allocate(1, 1)) {
+            // the last partial batch runs in views of the full batch's buffers
+            Tensor xr = rem == 0 ? null : b.prefixRows(xb, rem);
+            Tensor yr = rem == 0 ? null : b.prefixRows(yb, rem);
             int startEpoch = 0;
             double best = Double.POSITIVE_INFINITY;
             int bestEpoch = 0;
@@ -235,28 +237,13 @@ public final class Trainer {
         try (Tensor lossSum = b.allocate(1, 1)) {
             for (int start = 0; start < data.rows(); start += batch) {
                 int rows = Math.min(batch, data.rows() - start);
-                Tensor x = xb;
-                Tensor y = yb;
-                Tensor tmpX = null;
-                Tensor tmpY = null;
-                if (rows != batch) {
-                    tmpX = b.allocate(rows, d);
-                    tmpY = b.allocate(rows, tc);
-                    x = tmpX;
-                    y = tmpY;
-                }
-                try {
-                    System.arraycopy(data.x(), start * d, hostX, 0, rows * d);
-                    System.arraycopy(data.y(), start * tc, hostY, 0, rows * tc);
-                    b.upload(hostX, 0, x);
-                    b.upload(hostY, 0, y);
-                    b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
-                } finally {
-                    if (tmpX != null) {
-                        tmpX.close();
-                        tmpY.close();
-                    }
-                }
+                Tensor x = rows == batch ? xb : b.prefixRows(xb, rows);
+                Tensor y = rows == batch ? yb : b.prefixRows(yb, rows);
+                System.arraycopy(data.x(), start * d, hostX, 0, rows * d);
+                System.arraycopy(data.y(), start * tc, hostY, 0, rows * tc);
+                b.upload(hostX, 0, x);
+                b.upload(hostY, 0, y);
+                b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
             }
             lossTotal = lossSum.toArray()[0];
         }

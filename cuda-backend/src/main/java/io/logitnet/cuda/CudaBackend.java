@@ -5,6 +5,7 @@ import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
@@ -120,7 +121,8 @@ public final class CudaBackend implements Backend {
             Cublas.check(JCublas2.cublasSetStream(h, new cudaStream_t(stream.handle())), "cublasSetStream");
             Cublas.check(JCublas2.cublasSetMathMode(h, cublasMath.CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode(CUBLAS_DEFAULT_MATH)");
-            allocator = new CachingAllocator<>(new DeviceMemory(), deviceName);
+            allocator = new CachingAllocator<>(new NativeMemory(), deviceName);
+            allocator.setLimit(DeviceMemory.limitFromProperty());
         } catch (RuntimeException | Error e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
@@ -217,6 +219,44 @@ public final class CudaBackend implements Backend {
                 throw e;
             }
             return new CudaTensor(this, rows, cols, b);
+        }
+    }
+
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        try (BackendGuard.Call c = enter()) {
+            ptr(t, "prefixRows tensor");
+            Checks.prefixRows(t, rows);
+            return new CudaTensor((CudaTensor) t, rows); // a row-major prefix starts where its parent does
+        }
+    }
+
+    /**
+     * {@code cuMemGetInfo}'s free memory plus the blocks this instance caches, its total, and what this instance
+     * holds (live and cached blocks, as the caching allocator rounds them), within the cap.
+     */
+    @Override
+    public DeviceMemory memory() {
+        try (BackendGuard.Call c = enter()) {
+            long[] info = allocator.deviceInfo();
+            long l = allocator.limit();
+            long used = allocator.liveBytes() + allocator.cachedBytes();
+            long total = Math.min(info[1] < 0 ? deviceInfo.memoryBytes() : info[1], l);
+            long free = info[0] < 0 ? total - used : info[0] + allocator.cachedBytes();
+            free = Math.max(0, Math.min(free, l == DeviceMemory.NO_LIMIT ? Long.MAX_VALUE : l - allocator.liveBytes()));
+            return new DeviceMemory(free, total, total, used, allocator.peakBytes(), l,
+                    "cuMemGetInfo plus the blocks " + instanceName() + " caches"
+                    + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
+        }
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        try (BackendGuard.Call c = enter()) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory limit must be positive, got " + bytes);
+            }
+            allocator.setLimit(bytes);
         }
     }
 
@@ -600,7 +640,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The native side of the caching allocator; runs inside a call, with the context current. */
-    private final class DeviceMemory implements CachingAllocator.Memory<CUdeviceptr> {
+    private final class NativeMemory implements CachingAllocator.Memory<CUdeviceptr> {
         @Override
         public CUdeviceptr allocate(long bytes) {
             CUdeviceptr p = new CUdeviceptr();

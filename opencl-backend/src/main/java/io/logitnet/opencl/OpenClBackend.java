@@ -1,11 +1,13 @@
 package io.logitnet.opencl;
 
+import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.NativeCallException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
@@ -19,6 +21,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The OpenCL backend: LWJGL's OpenCL binding for context, queue and programs, and LogitNet's own kernels
@@ -60,6 +63,10 @@ public final class OpenClBackend implements Backend {
     private DeviceBuffer result;
     /** One int: the first invalid class-index row of a softmax cross-entropy call. */
     private DeviceBuffer badRow;
+    /** Bytes of device buffers this instance holds (tensors and scratch), the most it has held, and its cap. */
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
+    private volatile long limit = DeviceMemory.limitFromProperty();
     /** Host memory for reading back one scalar (used inside a call: the lock makes it this call's). */
     private final ByteBuffer scalar = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
 
@@ -87,8 +94,8 @@ public final class OpenClBackend implements Backend {
                     }
                 }
             }
-            this.result = context.createBuffer(8);
-            this.badRow = context.createBuffer(4);
+            this.result = createBuffer(8);
+            this.badRow = createBuffer(4);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -176,19 +183,19 @@ public final class OpenClBackend implements Backend {
         try (BackendGuard.Call c = guard.enter()) {
             Checks.dims(rows, cols);
             long bytes = 4L * rows * cols;
-            DeviceBuffer buf = context.createBuffer(bytes);
+            DeviceBuffer buf = createBuffer(bytes);
             try {
                 // OpenCL allocates lazily: touch the memory now so that a shortage shows here, not in a later kernel.
                 queue.fill(buf, 0, bytes);
                 queue.finish();
             } catch (NativeCallException e) {
-                buf.close();
+                releaseBuffer(buf);
                 if (Cl.isOutOfMemory(e.code())) {
                     throw context.outOfMemory(bytes);
                 }
                 throw e;
             } catch (RuntimeException e) {
-                buf.close();
+                releaseBuffer(buf);
                 throw e;
             }
             OpenClTensor t = new OpenClTensor(this, rows, cols, buf);
@@ -207,7 +214,66 @@ public final class OpenClBackend implements Backend {
             b = t.detach();
         }
         if (b != null) {
+            releaseBuffer(b);
+        }
+    }
+
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        try (BackendGuard.Call c = guard.enter()) {
+            buffer(t, "prefixRows tensor");
+            Checks.prefixRows(t, rows);
+            return new OpenClTensor((OpenClTensor) t, rows); // kernels take the shape: a row-major prefix is the buffer's start
+        }
+    }
+
+    /** A device buffer counted against this instance's memory and its cap. */
+    private DeviceBuffer createBuffer(long bytes) {
+        long now = held.addAndGet(bytes);
+        if (now > limit) {
+            held.addAndGet(-bytes);
+            throw new DeviceOutOfMemoryException(instanceName() + " (capped at " + DeviceMemory.format(limit) + ")",
+                    bytes, Math.max(0, limit - (now - bytes)), Math.min(limit, device.globalMemBytes()));
+        }
+        try {
+            DeviceBuffer b = context.createBuffer(bytes);
+            peak.accumulateAndGet(now, Math::max);
+            return b;
+        } catch (RuntimeException e) {
+            held.addAndGet(-bytes);
+            throw e;
+        }
+    }
+
+    /** Releases a buffer made by {@link #createBuffer}; never throws. */
+    private void releaseBuffer(DeviceBuffer b) {
+        if (!b.isReleased()) {
+            held.addAndGet(-b.bytes());
             b.close();
+        }
+    }
+
+    /**
+     * The device's global memory ({@code CL_DEVICE_GLOBAL_MEM_SIZE}) less what this instance holds: OpenCL cannot say
+     * what other programs hold. The largest allocation is {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE}; both within the cap.
+     */
+    @Override
+    public DeviceMemory memory() {
+        long l = limit;
+        long total = Math.min(device.globalMemBytes(), l);
+        long h = held.get();
+        return new DeviceMemory(Math.max(0, total - h), total, Math.min(device.maxAllocBytes(), total), h, peak.get(),
+                l, "CL_DEVICE_GLOBAL_MEM_SIZE less what " + instanceName() + " holds"
+                + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        try (BackendGuard.Call c = guard.enter()) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory limit must be positive, got " + bytes);
+            }
+            limit = bytes;
         }
     }
 
@@ -497,7 +563,7 @@ public final class OpenClBackend implements Backend {
             }
             for (DeviceBuffer b : new DeviceBuffer[] {scratch, badRow, result}) {
                 if (b != null) {
-                    guard.quietly("releasing a scratch buffer", b::close);
+                    guard.quietly("releasing a scratch buffer", () -> releaseBuffer(b));
                 }
             }
             for (int i = created.size() - 1; i >= 0; i--) {
@@ -552,10 +618,10 @@ public final class OpenClBackend implements Backend {
     private DeviceBuffer scratch(long bytes) {
         if (scratch == null || scratch.bytes() < bytes) {
             if (scratch != null) {
-                scratch.close(); // freed by OpenCL once queued kernels that use it have finished
+                releaseBuffer(scratch); // freed by OpenCL once queued kernels that use it have finished
                 scratch = null;
             }
-            scratch = context.createBuffer(Math.max(bytes, 1 << 16));
+            scratch = createBuffer(Math.max(bytes, 1 << 16));
         }
         return scratch;
     }
