@@ -2,6 +2,7 @@ package io.logitnet.cli;
 
 import io.logitnet.data.ClassLabels;
 import io.logitnet.data.ColumnTypeException;
+import io.logitnet.data.CsvBatchSource;
 import io.logitnet.data.CsvReader;
 import io.logitnet.data.DataFormat;
 import io.logitnet.data.Dataset;
@@ -40,6 +41,56 @@ final class DataOptions {
             description = "columns that are not features, by header name (ids, names, other targets)")
     List<String> exclude;
 
+    @Option(names = "--stream", description = "read the CSV in passes, a window of rows at a time, instead of "
+            + "into memory: for files larger than the heap (sgd or adam; no --validation-split, no --resume); the "
+            + "shuffle permutes rows within each window")
+    boolean stream;
+
+    /** A CSV read in passes, its classes (for classifiers) and the target's name. */
+    record Streamed(CsvBatchSource source, ClassLabels classes, String target) implements AutoCloseable {
+        @Override
+        public void close() {
+            source.close();
+        }
+    }
+
+    /** Opens the CSV for a streamed fit (one pass now for the labels, the encoding and the scaling). */
+    Streamed openStream(boolean classify, boolean counts, boolean standardize) {
+        if (labels != null || DataFormat.detect(data).isIdx()) {
+            throw new Main.UserException("--stream reads CSV files; IDX data is read into memory");
+        }
+        if (target == null) {
+            throw new Main.UserException("--target COLUMN is required with CSV data");
+        }
+        if (features != null && exclude != null) {
+            throw new Main.UserException("give --features or --exclude, not both");
+        }
+        FeatureSelection selection = features != null ? FeatureSelection.only(features)
+                : exclude != null ? FeatureSelection.excluding(exclude) : FeatureSelection.all();
+        Target t = classify ? Target.classes(target) : counts ? Target.counts(target) : Target.values(target);
+        try {
+            CsvBatchSource s = CsvBatchSource.open(data, t, selection,
+                    new CsvBatchSource.Options(standardize, 0));
+            return new Streamed(s, s.classes(), target);
+        } catch (ColumnTypeException e) {
+            throw new Main.UserException(e.getMessage() + fix(e));
+        }
+    }
+
+    /**
+     * Refuses, before reading, a plain CSV larger than the heap could hold as floats (it would end in an
+     * out-of-memory error half way), naming what fixes it.
+     */
+    void checkFitsInMemory() {
+        long size = DataFormat.detect(data).compressed() ? -1 : data.toFile().length();
+        long max = Runtime.getRuntime().maxMemory();
+        if (size > max / 2) {
+            throw new Main.UserException("--data " + data + " is " + (size >> 20) + " MiB, more than half of the "
+                    + "Java heap (" + (max >> 20) + " MiB): train with --stream and --optimizer sgd or adam, which "
+                    + "read it in passes, or give Java more heap (java -Xmx... -jar logitnet.jar)");
+        }
+    }
+
     /** The data set, its classes (for classifiers), the target's name, and the feature encoding (JSON, or null). */
     record Prepared(Dataset data, ClassLabels classes, String target, String encoding) {
     }
@@ -52,6 +103,7 @@ final class DataOptions {
         if (DataFormat.detect(data).isIdx()) {
             return idx(classify);
         }
+        checkFitsInMemory();
         if (labels != null) {
             throw new Main.UserException("--labels applies to IDX data; a CSV file names its target with --target");
         }

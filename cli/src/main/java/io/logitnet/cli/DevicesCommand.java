@@ -21,7 +21,8 @@ final class DevicesCommand implements Callable<Integer> {
                 o.println(name + ": unavailable: " + s.availability().reason());
                 continue;
             }
-            o.println(name + ": available");
+            String[] passOver = s.provider().autoPassOver(s.availability());
+            o.println(name + ": available" + (passOver == null ? "" : " (auto passes over it: " + passOver[0] + ")"));
             for (DeviceInfo d : s.availability().devices()) {
                 o.println(String.format(Locale.ROOT, "  %-14s %s, %s, %s", d.id(), d.name(),
                         d.memoryBytes() < 0 ? "memory unknown" : String.format(Locale.ROOT, "%.1f GiB",

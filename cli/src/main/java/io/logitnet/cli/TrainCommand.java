@@ -137,6 +137,9 @@ final class TrainCommand implements Callable<Integer> {
         inputs.put("--labels", dataOptions.labels);
         Cli.checkOutput("--out", out, inputs);
 
+        if (dataOptions.stream) {
+            return stream(err);
+        }
         DataOptions.Prepared p = dataOptions.prepare(model == ModelKind.mlp ? task != Task.regress
                 : model == ModelKind.logistic || model == ModelKind.softmax, model == ModelKind.poisson,
                 model != ModelKind.mlp);
@@ -164,6 +167,41 @@ final class TrainCommand implements Callable<Integer> {
             Interrupts.training(out);
             History h = m.fit(p.data());
             report(h, m);
+        }
+        return 0;
+    }
+
+    /** A fit on the CSV read in passes (a file larger than memory). */
+    private Integer stream(PrintStream err) {
+        refuse(resume != null, "--stream cannot be combined with --resume");
+        refuse(validationSplit != null && validationSplit > 0, "--stream has no --validation-split (it would keep "
+                + "rows in memory)");
+        OptimizerKind kind = optimizer != null ? optimizer : model == ModelKind.mlp ? OptimizerKind.adam
+                : OptimizerKind.lbfgs;
+        refuse(kind == OptimizerKind.lbfgs, "--stream needs --optimizer sgd or adam: L-BFGS passes over every row "
+                + "in memory each iteration");
+        boolean classify = model == ModelKind.mlp ? task != Task.regress
+                : model == ModelKind.logistic || model == ModelKind.softmax;
+        try (DataOptions.Streamed s = dataOptions.openStream(classify, model == ModelKind.poisson,
+                standardize == null || standardize)) {
+            DataOptions.Prepared shape = new DataOptions.Prepared(null, s.classes(), s.target(), null);
+            NetworkModel<?> m = newModel(shape);
+            m.config(config(m.trainConfig(), null)).target(s.target()).checkpointTo(out);
+            if (s.classes() != null) {
+                m.classLabels(s.classes().labels());
+            }
+            if (!s.source().encoding().allNumeric()) {
+                m.metadata(DataOptions.ENCODING_KEY, s.source().encoding().toJson());
+            }
+            m.listener(new Progress(err, Progress.onTerminal(), quiet));
+            try (Backend b = Cli.openBackend(backendOptions, err)) {
+                m.backend(b);
+                err.println("streaming " + dataOptions.data + ": " + s.source().rows() + " rows in passes, a window "
+                        + "of " + s.source().windowRows() + " rows shuffled at a time");
+                Interrupts.training(out);
+                History h = m.fit(s.source(), s.classes() == null ? 1 : s.classes().size());
+                report(h, m);
+            }
         }
         return 0;
     }

@@ -269,6 +269,44 @@ class CliMistakesTest extends CliHarness {
     }
 
     @Test
+    void filesAreRecognisedByContentAndLabelsAreTrimmedLikeNumbers() throws IOException {
+        // a CSV whose name contains "idx" is a CSV; a gzipped CSV is recognised without the .gz name
+        Path m = dir.resolve("m.safetensors");
+        Path xray = dir.resolve("rapidxray.csv");
+        Files.copy(circles, xray);
+        assertEquals(0, run("train", "--data", xray.toString(), "--target", "ring", "--model", "logistic",
+                "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        Path gz = dir.resolve("circles-compressed.csv");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+            out.write(Files.readAllBytes(circles));
+        }
+        assertEquals(0, run("train", "--data", gz.toString(), "--target", "ring", "--model", "logistic",
+                "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        // " outer" is the label "outer", as " 0.5" is the number 0.5
+        Path spaced = dir.resolve("spaced.csv");
+        Files.writeString(spaced, "x,ring\n0.1,inner\n0.9, outer\n0.2,inner \n0.8,outer\n");
+        assertEquals(0, run("train", "--data", spaced.toString(), "--target", "ring", "--model", "logistic",
+                "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        assertEquals(List.of("inner", "outer"), Checkpoint.load(m).card().classes());
+        // an empty target cell is an error at its line and column, not a class ""
+        Path empty = dir.resolve("empty.csv");
+        Files.writeString(empty, "x,ring\n0.1,inner\n0.9,\n0.8,outer\n");
+        assertUserError(run("train", "--data", empty.toString(), "--target", "ring", "--model", "logistic",
+                "--backend", "cpu", "--out", m.toString()), "empty.csv:3:2");
+    }
+
+    @Test
+    void aNetworkTooLargeForTheHeapIsRefusedWithTheFix() {
+        Path m = dir.resolve("huge.safetensors");
+        int status = run(trainCircles("--model", "mlp", "--hidden", "40000,40000", "--epochs", "1", "--out",
+                m.toString()));
+        assertEquals(2, status, stderr());
+        assertTrue(stderr().contains("-Xmx"), stderr());
+        assertFalse(stderr().contains("OutOfMemoryError") || stderr().contains("\tat "), stderr());
+        assertFalse(Files.exists(m));
+    }
+
+    @Test
     void everyOptionOfEveryCommandHasADescription() {
         picocli.CommandLine cl = new picocli.CommandLine(new Main());
         for (var sub : cl.getSubcommands().values()) {

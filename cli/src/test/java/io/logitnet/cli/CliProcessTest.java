@@ -42,9 +42,13 @@ class CliProcessTest {
 
     /** `java -cp <the test class path> io.logitnet.cli.Main args...`, as the logitnet jar runs. */
     private Process start(Path err, String... args) throws IOException {
+        return start("-Xmx512m", err, args);
+    }
+
+    private Process start(String heap, Path err, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
+        cmd.add(heap);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.logitnet.cli.Main");
@@ -133,5 +137,36 @@ class CliProcessTest {
         assertTrue(debug.waitFor(60, TimeUnit.SECONDS));
         assertEquals(1, debug.exitValue());
         assertTrue(Files.readString(err).contains("\tat "), "--debug prints the stack trace");
+    }
+
+    @Test
+    void aCsvLargerThanTheHeapIsRefusedBeforeReadingAndTrainsWhenStreamed() throws Exception {
+        Path big = dir.resolve("big.csv");
+        StringBuilder sb = new StringBuilder("x1,x2,x3,x4,y\n");
+        Random r = new Random(5);
+        for (int i = 0; i < 400_000; i++) {
+            double a = r.nextGaussian();
+            double b = r.nextGaussian();
+            sb.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f,%.6f,%.6f,%d%n", a, b, r.nextGaussian(),
+                    r.nextGaussian(), a + b > 0 ? 1 : 0));
+        }
+        Files.writeString(big, sb);
+        Path err = dir.resolve("err.txt");
+        Path out = dir.resolve("big.safetensors");
+        String[] args = {"train", "--data", big.toString(), "--target", "y", "--model", "logistic", "--backend",
+            "cpu", "-q", "--out", out.toString()};
+        assertTrue(Files.size(big) > 12L << 20, "larger than half of a 24 MiB heap");
+        Process p = start("-Xmx24m", err, args);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String e = Files.readString(err);
+        assertEquals(2, p.exitValue(), e);
+        assertTrue(e.contains("more than half of the Java heap") && e.contains("--stream"), e);
+        String[] streamed = java.util.Arrays.copyOf(args, args.length + 5);
+        System.arraycopy(new String[] {"--stream", "--optimizer", "adam", "--epochs", "2"}, 0, streamed,
+                args.length, 5);
+        p = start("-Xmx24m", err, streamed);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), Files.readString(err));
+        assertEquals(4, Checkpoint.load(out).card().architecture().inputs());
     }
 }

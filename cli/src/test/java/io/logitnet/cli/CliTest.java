@@ -220,6 +220,22 @@ class CliTest extends CliHarness {
     }
 
     @Test
+    void streamingReadsTheCsvInPassesAndTrainsTheSameKindOfModel() {
+        Path m = dir.resolve("streamed.safetensors");
+        assertEquals(0, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp", "--hidden",
+                "16", "--epochs", "60", "--stream", "--backend", "cpu", "-q", "--out", m.toString()), stderr());
+        assertTrue(stderr().contains("streaming " + circles + ": 1000 rows in passes"), stderr());
+        assertEquals(0, run("evaluate", "--model", m.toString(), "--data", circles.toString()));
+        assertTrue(metric("accuracy") > 0.95, stdout());
+        assertEquals(2, run("train", "--data", circles.toString(), "--target", "ring", "--model", "logistic",
+                "--stream", "--backend", "cpu", "--out", m.toString()));
+        assertTrue(stderr().contains("--stream needs --optimizer sgd or adam"), stderr());
+        assertEquals(2, run("train", "--data", circles.toString(), "--target", "ring", "--model", "mlp",
+                "--stream", "--validation-split", "0.2", "--backend", "cpu", "--out", m.toString()));
+        assertTrue(stderr().contains("--stream has no --validation-split"), stderr());
+    }
+
+    @Test
     void devicesAndVerify() {
         assertEquals(0, run("devices"));
         assertTrue(stdout().contains("cpu: available"), stdout());

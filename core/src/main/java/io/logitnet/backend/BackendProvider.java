@@ -16,6 +16,18 @@ public interface BackendProvider {
     Availability probe();
 
     /**
+     * Why {@code auto} should pass over this available backend although it can run (it is expected to be slower than
+     * a backend after it, e.g. OpenCL on a CPU device only), or null to take it. A backend passed over is still used
+     * when asked for by name.
+     *
+     * @param availability what {@link #probe()} returned (available)
+     * @return null, or {full reason, a few words}
+     */
+    default String[] autoPassOver(Availability availability) {
+        return null;
+    }
+
+    /**
      * Opens the backend.
      *
      * @param device what follows {@code name:} in a selection such as {@code opencl:0:1}; empty for the default

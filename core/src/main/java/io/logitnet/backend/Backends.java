@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.ServiceLoader;
 
 /**
- * Finds backends with {@link ServiceLoader} and applies the selection policy: {@code auto} takes the best
- * available backend (CUDA, then OpenCL, then CPU) and records why each better one was rejected; a named backend
+ * Finds backends with {@link ServiceLoader} and applies the selection policy: {@code auto} takes what is expected to
+ * be fastest (CUDA, then an OpenCL GPU or accelerator, then the CPU backend; an OpenCL CPU device only by name) and
+ * records why each better one was rejected; a named backend
  * ({@code cuda}, {@code opencl:0:1}, {@code cpu}) must be available or the call fails: never a silent fallback.
  */
 public final class Backends {
@@ -92,6 +93,12 @@ public final class Backends {
                 if (!s.availability().available()) {
                     why.add(name + " rejected: " + s.availability().reason());
                     brief.add(name + ": " + s.availability().summary());
+                    continue;
+                }
+                String[] passOver = s.provider().autoPassOver(s.availability());
+                if (passOver != null) {
+                    why.add(name + " passed over: " + passOver[0]);
+                    brief.add(name + ": " + passOver[1]);
                     continue;
                 }
                 try {

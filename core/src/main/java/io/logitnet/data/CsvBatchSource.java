@@ -37,7 +37,8 @@ public final class CsvBatchSource implements BatchSource {
      * How to stream.
      *
      * @param standardize whether batches hold standardized inputs ({@link #scaling()} then says how)
-     * @param windowRows  rows per shuffle window; 0 for as many as {@link #DEFAULT_WINDOW_BYTES} hold
+     * @param windowRows  rows per shuffle window; 0 for as many as {@link #DEFAULT_WINDOW_BYTES} hold (at most an
+     *                    eighth of the heap)
      */
     public record Options(boolean standardize, int windowRows) {
         public Options {
@@ -107,8 +108,9 @@ public final class CsvBatchSource implements BatchSource {
             Target known = classes == null ? target : Target.classes(target.column(), classes);
             double[][] scaling = options.standardize() ? stats.scaling(enc, data, n) : null;
             int width = enc.encoding().width();
+            long windowBytes = Math.min(DEFAULT_WINDOW_BYTES, Runtime.getRuntime().maxMemory() / 8);
             int window = options.windowRows() > 0 ? options.windowRows()
-                    : (int) Math.max(1, Math.min(n, DEFAULT_WINDOW_BYTES / (4L * (width + 1))));
+                    : (int) Math.max(1, Math.min(n, windowBytes / (4L * (width + 1))));
             if ((long) window * width > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("a window of " + window + " rows × " + width
                         + " inputs is too large for one float array");

@@ -98,7 +98,7 @@ final class CsvLoad implements AutoCloseable {
         try {
             CsvUnits.Unit u = units.next();
             if (u.error != null) {
-                throw u.error;
+                throw CsvUnits.rethrow(u.error);
             }
             if (u.totalRows == 0) {
                 throw new InvalidDataException(input.source(), "empty file: no header row");
@@ -178,7 +178,7 @@ final class CsvLoad implements AutoCloseable {
                         parse(u, plan, known, out);
                     }
                     if (u.error != null) {
-                        throw u.error;
+                        throw CsvUnits.rethrow(u.error);
                     }
                 } finally {
                     units.release(u);

@@ -39,7 +39,10 @@ final class CsvUnits implements AutoCloseable {
         int totalRows;
         /** The line after the last record. */
         long endLine;
-        /** Thrown after these records are parsed: the input is broken here. */
+        /**
+         * Thrown after these records are parsed: the input is broken here (or the reading thread failed, for example
+         * out of memory; that error reaches the reader as it is, so that nothing waits for a thread that has died).
+         */
         RuntimeException error;
         /** No more units follow. */
         boolean last;
@@ -223,11 +226,34 @@ final class CsvUnits implements AutoCloseable {
         } catch (IOException e) {
             // closing the input failed after everything was read: nothing is lost
         } catch (RuntimeException e) {
-            Unit u = new Unit(1);
-            u.error = e;
-            u.last = true;
-            put(u);
+            failed(e);
+        } catch (Error e) {
+            failed(new ReaderFailure(e));
         }
+    }
+
+    /** Hands the failure to the reader as the last unit (the buffers are dropped first to make room for it). */
+    private void failed(RuntimeException e) {
+        pool.clear();
+        Unit u = new Unit(1);
+        u.error = e;
+        u.last = true;
+        put(u);
+    }
+
+    /** An error of the reading thread (such as OutOfMemoryError), rethrown in the reader by {@link #rethrow}. */
+    static final class ReaderFailure extends RuntimeException {
+        ReaderFailure(Error cause) {
+            super(cause.toString(), cause, false, false);
+        }
+    }
+
+    /** Throws a unit's error: an {@link Error} of the reading thread as that error, anything else as it is. */
+    static RuntimeException rethrow(RuntimeException e) {
+        if (e instanceof ReaderFailure f && f.getCause() instanceof Error err) {
+            throw err;
+        }
+        throw e;
     }
 
     private byte[] buffer(int atLeast) {

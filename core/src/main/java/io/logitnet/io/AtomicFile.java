@@ -58,6 +58,29 @@ public final class AtomicFile {
         });
     }
 
+    /** A group of writes and what follows them, which {@link #shutdown} waits for as a whole. */
+    public interface Group extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Opens a group: until it is closed, {@link #shutdown} waits, so that a write and the record of what it wrote
+     * (an epoch reported as saved) are seen together or not at all by a process that is stopping.
+     *
+     * @throws UncheckedIOException if the process is already stopping
+     */
+    public static Group group() {
+        boolean locked = GATE.readLock().tryLock();
+        if (!locked || shutDown) {
+            if (locked) {
+                GATE.readLock().unlock();
+            }
+            throw new UncheckedIOException(new IOException("cannot write: the process is stopping"));
+        }
+        return () -> GATE.readLock().unlock();
+    }
+
     /** A test's way to fail a write after the content and before it is committed. */
     interface Hook {
         void beforeCommit(Path temporary) throws IOException;
@@ -151,6 +174,11 @@ public final class AtomicFile {
             }
         }
         return finished;
+    }
+
+    /** Undoes {@link #shutdown}, for tests that stop writing and go on in the same JVM. */
+    static void reopenForTests() {
+        shutDown = false;
     }
 
     /** The file a path names once symbolic links are followed (the link's target, which need not exist yet). */

@@ -30,12 +30,24 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
 
     protected abstract Loss loss();
 
-    /** Output units: 1, or K for softmax. */
-    protected abstract int outputs(Dataset data);
+    /** Output units for this many classes or targets: 1, or K for softmax. */
+    protected abstract int outputs(int targets);
 
-    protected History fitGlm(Dataset data) {
-        return train(new Architecture(List.of(data.cols(), outputs(data)), List.of(), loss()), data, Init.ZEROS,
-                false);
+    /** One layer: {@code features} inputs, {@link #outputs} outputs, the inverse link fused with the loss. */
+    @Override
+    public Architecture architectureFor(int features, int targets) {
+        return new Architecture(List.of(features, outputs(targets)), List.of(), loss());
+    }
+
+    /** Zeros: the objective is convex, so the answer does not depend on the start. */
+    @Override
+    protected Init initializer() {
+        return Init.ZEROS;
+    }
+
+    /** Fits on data with this many classes (classifiers) or target values per row (regressions). */
+    protected History fitGlm(Dataset data, int targets) {
+        return train(architectureFor(data.cols(), targets), data);
     }
 
     /** The fit ends with Newton's method in double and the inference (saved with the final checkpoint). */
@@ -92,6 +104,22 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
                     + SUMMARY_KEY + "': no inference");
         }
         return summary;
+    }
+
+    /**
+     * Parameters trained without the rows in memory (streamed, or by the Spark estimators, data-parallel) come
+     * without the Newton finish on the rows, so there is no inference; the summary says so rather than that the
+     * model was never fitted.
+     */
+    @Override
+    protected void installed(Architecture arch) {
+        summary = null;
+        noSummary = new InferenceUnavailableException(InferenceUnavailableException.Reason.NOT_FITTED_ON_DATA,
+                List.of(), "trained without its rows in memory (streamed, or data-parallel by the Spark "
+                + "estimator), where the Newton finish and classical inference are not computed; fit it with "
+                + getClass().getSimpleName() + ".fit on a data set in memory (l2 = 0) for standard errors and "
+                + "p-values");
+        metadata(SUMMARY_KEY, noSummary.toJson());
     }
 
     /** K for softmax regression (the class count), 1 otherwise. */

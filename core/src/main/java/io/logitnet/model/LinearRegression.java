@@ -32,7 +32,7 @@ public final class LinearRegression extends SingleOutputGlm<LinearRegression> {
 
     @Override
     public History fit(Dataset data) {
-        return fitGlm(data);
+        return fitGlm(data, 1);
     }
 
     public float[] predict(float[][] x) {

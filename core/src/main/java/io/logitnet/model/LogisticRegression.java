@@ -51,7 +51,7 @@ public final class LogisticRegression extends SingleOutputGlm<LogisticRegression
             throw new InvalidDataException("labels", "logistic regression needs both classes; every label is "
                     + (seen0 ? 0 : 1));
         }
-        return fitGlm(data);
+        return fitGlm(data, 2);
     }
 
     /** P(y = 1 | x) for each row. */

@@ -1,5 +1,6 @@
 package io.logitnet.model;
 
+import io.logitnet.InvalidDataException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Loss;
 import io.logitnet.data.Dataset;
@@ -13,19 +14,21 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A multilayer perceptron: hidden layers that learn features, then a logistic (2 classes), softmax (K classes) or
- * linear (regression) output layer on those features. {@link #hiddenFeatures} gives the learned features and
- * {@link #outputLayer()} the output layer as the GLM it is.
+ * A multilayer perceptron: hidden layers that learn features, then a logistic (2 classes), softmax (K classes),
+ * linear (regression) or Poisson (counts) output layer on those features. {@link #hiddenFeatures} gives the learned
+ * features and {@link #outputLayer()} the output layer as the GLM it is.
  */
 public final class Mlp extends NetworkModel<Mlp> implements Classifier {
     private final boolean classifier;
+    /** A regressor's loss: squared error, or the Poisson negative log-likelihood. */
+    private final Loss regressionLoss;
     private final List<Integer> hidden;
     private List<Activation> activations = List.of(Activation.RELU);
     private Init init = Init.AUTO;
     private boolean allowSymmetric;
     private int classes;
 
-    private Mlp(boolean classifier, int... hidden) {
+    private Mlp(boolean classifier, Loss regressionLoss, int... hidden) {
         // Adam at 0.01 rather than the customary 0.001: with min(200, n)-row batches and 200 epochs it trains small
         // problems to convergence (a 16-unit sigmoid layer on two circles), where 0.001 stalls on the plateau
         super(TrainConfig.defaults().withOptimizer(io.logitnet.train.OptimizerSpec.adam(0.01f)));
@@ -38,17 +41,26 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
             }
         }
         this.classifier = classifier;
+        this.regressionLoss = regressionLoss;
         this.hidden = Arrays.stream(hidden).boxed().toList();
     }
 
     /** A classifier with these hidden layer widths (relu by default). */
     public static Mlp classifier(int... hidden) {
-        return new Mlp(true, hidden);
+        return new Mlp(true, Loss.SQUARED_ERROR, hidden);
     }
 
     /** A regressor (identity output, squared error) with these hidden layer widths. */
     public static Mlp regressor(int... hidden) {
-        return new Mlp(false, hidden);
+        return new Mlp(false, Loss.SQUARED_ERROR, hidden);
+    }
+
+    /**
+     * A regressor for counts with these hidden layer widths: {@code E[y|x] = exp(η)} of the last hidden layer's
+     * features, fitted by the Poisson negative log-likelihood (a Poisson regression on learned features).
+     */
+    public static Mlp poissonRegressor(int... hidden) {
+        return new Mlp(false, Loss.POISSON, hidden);
     }
 
     /** The activation of every hidden layer. */
@@ -103,34 +115,61 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
         return "mlp";
     }
 
-    /** Classifier: targets are class indices; regressor: targets are values. */
+    /** Classifier: targets are class indices; regressor: targets are values (counts for a Poisson regressor). */
     @Override
     public History fit(Dataset data) {
-        Loss loss;
-        int out;
         if (classifier) {
             classes = Labels.check(data.y(), classes, "an MLP classifier");
-            loss = classes == 2 ? Loss.SIGMOID_BINARY_CROSS_ENTROPY : Loss.SOFTMAX_CROSS_ENTROPY;
-            out = classes == 2 ? 1 : classes;
-        } else {
-            loss = Loss.SQUARED_ERROR;
-            out = data.targetCols();
+        } else if (regressionLoss == Loss.POISSON) {
+            for (int i = 0; i < data.y().length; i++) {
+                if (!(data.y()[i] >= 0)) {
+                    throw new InvalidDataException("counts", i + 1, 0, String.valueOf(data.y()[i]),
+                            "a Poisson MLP needs counts >= 0");
+                }
+            }
         }
+        return train(architectureFor(data.cols(), classifier ? classes : data.targetCols()), data);
+    }
+
+    /** The input, the hidden layers with their activations, and the output layer for the classes or targets. */
+    @Override
+    public Architecture architectureFor(int features, int targets) {
+        if (classifier && targets < 2) {
+            throw new IllegalArgumentException("an MLP classifier needs at least 2 classes, got " + targets);
+        }
+        Loss loss = !classifier ? regressionLoss
+                : targets == 2 ? Loss.SIGMOID_BINARY_CROSS_ENTROPY : Loss.SOFTMAX_CROSS_ENTROPY;
         List<Integer> sizes = new ArrayList<>();
-        sizes.add(data.cols());
+        sizes.add(features);
         sizes.addAll(hidden);
-        sizes.add(out);
+        sizes.add(classifier && targets == 2 ? 1 : targets);
         List<Activation> acts = activations.size() == 1 && hidden.size() > 1
                 ? java.util.Collections.nCopies(hidden.size(), activations.get(0)) : activations;
-        Architecture arch = new Architecture(sizes, acts, loss);
-        return train(arch, data, init, allowSymmetric);
+        return new Architecture(sizes, acts, loss);
+    }
+
+    @Override
+    protected Init initializer() {
+        return init;
+    }
+
+    @Override
+    protected boolean allowsSymmetricInit() {
+        return allowSymmetric;
+    }
+
+    @Override
+    protected void installed(Architecture arch) {
+        classes = classifier ? classTotal() : 0;
     }
 
     /** Installs parameters (e.g. from a checkpoint). */
     public static Mlp of(Architecture arch, List<float[]> weights, List<float[]> biases, int classes,
                          List<String> featureNames) {
         int[] h = arch.sizes().subList(1, arch.sizes().size() - 1).stream().mapToInt(Integer::intValue).toArray();
-        Mlp m = new Mlp(arch.loss() != Loss.SQUARED_ERROR, h);
+        Loss loss = arch.loss();
+        boolean classifier = loss == Loss.SIGMOID_BINARY_CROSS_ENTROPY || loss == Loss.SOFTMAX_CROSS_ENTROPY;
+        Mlp m = new Mlp(classifier, classifier ? Loss.SQUARED_ERROR : loss, h);
         m.activations = arch.hiddenActivations();
         m.classes = classes;
         m.setParameters(arch, weights, biases);
@@ -194,7 +233,7 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
 
     /**
      * The output layer as a GLM over the last hidden layer's features: a {@link LogisticRegression} (2 classes),
-     * a {@link SoftmaxRegression} (K classes) or a {@link LinearRegression}. Applied to
+     * a {@link SoftmaxRegression} (K classes), a {@link LinearRegression} or a {@link PoissonRegression}. Applied to
      * {@code hiddenFeatures(last, x)} it predicts exactly what this network predicts.
      */
     public Glm<?> outputLayer() {
@@ -206,10 +245,10 @@ public final class Mlp extends NetworkModel<Mlp> implements Classifier {
         List<String> names = java.util.stream.IntStream.rangeClosed(1, width).mapToObj(i -> "h" + i).toList();
         if (!classifier) {
             if (b.length != 1) {
-                throw new IllegalStateException("outputLayer as a LinearRegression needs a single output, not "
-                        + b.length);
+                throw new IllegalStateException("outputLayer as a GLM needs a single output, not " + b.length);
             }
-            return LinearRegression.of(w, b[0], names).backend(explicitBackend());
+            return regressionLoss == Loss.POISSON ? PoissonRegression.of(w, b[0], names).backend(explicitBackend())
+                    : LinearRegression.of(w, b[0], names).backend(explicitBackend());
         }
         if (classes == 2) {
             return LogisticRegression.of(w, b[0], names).backend(explicitBackend());

@@ -9,6 +9,7 @@ import io.logitnet.backend.Loss;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.Dataset;
 import io.logitnet.data.Standardizer;
+import io.logitnet.io.AtomicFile;
 import io.logitnet.io.Checkpoint;
 import io.logitnet.nn.Architecture;
 import io.logitnet.nn.Init;
@@ -45,6 +46,9 @@ import java.util.Map;
 public abstract class NetworkModel<M extends NetworkModel<M>> {
     /** Rows per batch when predicting. */
     private static final int PREDICT_BATCH = 4096;
+    /** What {@link #run} computes instead of a hidden layer's output: the predictions, or the logits. */
+    private static final int OUTPUT = -1;
+    private static final int LOGITS = -2;
 
     protected TrainConfig config;
     private Backend backend;
@@ -91,6 +95,35 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
      * @throws TrainingDivergedException if the objective or a parameter became NaN or infinite
      */
     public abstract History fit(Dataset data);
+
+    /**
+     * The network {@link #fit} trains for data with {@code features} input columns, as this model is configured:
+     * the layer widths, activations and loss. Front ends that train elsewhere (the Spark module) build the same
+     * network from it.
+     *
+     * @param targets for a classifier, the number of classes (2 or more); for a regression, the target values per row
+     *                (1 for a GLM, which has one output)
+     * @throws IllegalArgumentException if this model cannot have that many classes or targets
+     */
+    public abstract Architecture architectureFor(int features, int targets);
+
+    /**
+     * A network of this architecture holding the parameters {@link #fit} starts from: the model's initializer and
+     * seed, on {@code backend} (the caller closes it).
+     */
+    public Network initialNetwork(Backend backend, Architecture arch) {
+        return Network.create(backend, arch, initializer(), config.seed(), allowsSymmetricInit());
+    }
+
+    /** The initializer of a new network: Glorot or He by activation unless a model says otherwise. */
+    protected Init initializer() {
+        return Init.AUTO;
+    }
+
+    /** Whether a symmetric initializer (zeros, constant) may be used for a hidden layer (see {@link Network#create}). */
+    protected boolean allowsSymmetricInit() {
+        return false;
+    }
 
     // ---- configuration (fluent) ----
 
@@ -153,8 +186,9 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
 
     /**
      * Whether to train on features scaled to mean 0 and standard deviation 1 (constant features are only centered).
-     * Off by default here, as in scikit-learn (the command line and the Spark estimators turn it on). The scaling is folded into the first layer afterwards, so the fitted model
-     * takes raw features, a GLM's coefficients are in raw units, and the saved weights load into PyTorch unchanged.
+     * Off by default here, as in scikit-learn (the command line and the Spark estimators turn it on). The scaling is
+     * folded into the first layer afterwards, so the fitted model takes raw features, a GLM's coefficients are in raw
+     * units, and the saved weights load into PyTorch unchanged.
      * The L2 penalty then applies to the standardized coefficients, as in a scikit-learn pipeline with a
      * StandardScaler.
      */
@@ -392,12 +426,15 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
 
     // ---- training ----
 
-    /** Trains a new network of this architecture (or continues the checkpoint given to resumeFrom). */
-    protected History train(Architecture arch, Dataset data, Init init, boolean allowSymmetric) {
-        return onBackend(b -> train(b, arch, data, init, allowSymmetric));
+    /**
+     * Trains a new network of this architecture, initialized by {@link #initialNetwork} (or continues the checkpoint
+     * given to resumeFrom).
+     */
+    protected History train(Architecture arch, Dataset data) {
+        return onBackend(b -> train(b, arch, data));
     }
 
-    private History train(Backend b, Architecture arch, Dataset data, Init init, boolean allowSymmetric) {
+    private History train(Backend b, Architecture arch, Dataset data) {
         Checkpoint.Contents from = resume;
         double[][] sc;
         TrainingState resumeState = null;
@@ -409,25 +446,67 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             sc = standardize ? Standardizer.fit(data) : null;
         }
         Dataset trainData = sc == null ? data : Standardizer.apply(data, sc);
-        List<String> names = data.featureNames();
+        return run(b, arch, data.featureNames(), sc, resumeState,
+                (trainer, net, state, after) -> trainer.fit(net, trainData, state, after), () -> afterTraining(data));
+    }
+
+    /**
+     * Fits on mini-batches streamed from {@code source}, for data larger than memory (e.g. a
+     * {@link io.logitnet.data.CsvBatchSource} reading a CSV in passes): a mini-batch optimizer, no validation split,
+     * no resuming. Standardization is the source's (its scaling is folded into the first layer as for
+     * {@link #fit(Dataset)}). A GLM fitted this way has no inference (that needs the rows in memory).
+     *
+     * @param targets the class count of a classifier (2 for logistic regression), 1 for a regression
+     * @throws TrainingDivergedException if the objective or a parameter became NaN or infinite
+     */
+    public History fit(io.logitnet.data.BatchSource source, int targets) {
+        if (config.optimizer().fullBatch()) {
+            throw new IllegalArgumentException("a streamed fit needs a mini-batch optimizer (sgd or adam), not "
+                    + config.optimizer().describe() + ", which passes over all rows in memory each iteration");
+        }
+        if (config.validationSplit() > 0) {
+            throw new IllegalArgumentException("a streamed fit has no validation split (it would keep rows in "
+                    + "memory); got " + config.validationSplit());
+        }
+        if (resume != null) {
+            throw new IllegalArgumentException("a streamed fit cannot resume from a checkpoint");
+        }
+        Architecture arch = architectureFor(source.cols(), targets);
+        double[][] sc = source instanceof io.logitnet.data.CsvBatchSource csv ? csv.scaling() : null;
+        return onBackend(b -> run(b, arch, source.featureNames(), sc, null,
+                (trainer, net, state, after) -> trainer.fit(net, source, state, after), () -> installed(arch)));
+    }
+
+    /** Runs a trainer over some input. */
+    @FunctionalInterface
+    private interface Fit {
+        History run(Trainer trainer, Network net, TrainingState resume,
+                    java.util.function.Consumer<TrainingState> after);
+    }
+
+    private History run(Backend b, Architecture arch, List<String> names, double[][] sc, TrainingState resumeState,
+                        Fit fit, Runnable afterTraining) {
+        Checkpoint.Contents from = resume;
         String device = b.name() + ": " + b.deviceName();
         String prec = b.precision().name().toLowerCase(Locale.ROOT);
         int[] saved = {-1};
         TrainingState[] lastState = {resumeState};
-        try (Network net = Network.create(b, arch, init, config.seed(), allowSymmetric)) {
+        try (Network net = initialNetwork(b, arch)) {
             if (from != null) {
                 net.setParameterArrays(from.trainingParameters() != null ? from.trainingParameters()
                         : interleave(from.weights(), from.biases()));
             }
-            History h = new Trainer(config, listener).fit(net, trainData, resumeState, s -> {
+            History h = fit.run(new Trainer(config, listener), net, resumeState, s -> {
                 lastState[0] = s;
                 if (checkpoint != null) {
                     List<float[]> params = net.parameterArrays();
                     if (allFinite(params)) {
                         install(arch, names, params, sc, s, device, prec);
-                        save(checkpoint);
-                        saved[0] = s.epochsDone();
-                        listener.saved(checkpoint, s.epochsDone());
+                        try (AtomicFile.Group g = AtomicFile.group()) {
+                            save(checkpoint);
+                            saved[0] = s.epochsDone();
+                            listener.saved(checkpoint, s.epochsDone());
+                        }
                     }
                 }
             });
@@ -440,10 +519,12 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             install(arch, names, params, sc, config.optimizer().fullBatch() ? null : lastState[0], device, prec);
             this.history = h;
             this.resume = null;
-            afterTraining(data);
+            afterTraining.run();
             if (checkpoint != null) {
-                save(checkpoint);
-                listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
+                try (AtomicFile.Group g = AtomicFile.group()) {
+                    save(checkpoint);
+                    listener.saved(checkpoint, h.epochs().isEmpty() ? 0 : h.last().epoch());
+                }
             }
             return h;
         }
@@ -480,6 +561,68 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
         this.trainedOn = device;
         this.precision = prec;
         this.version = LogitNet.VERSION;
+    }
+
+    /**
+     * Installs parameters trained outside {@link #fit} (data-parallel on a cluster, for example) and leaves the model
+     * as {@code fit} would: folded into raw-input units when the inputs were standardized, ready to predict, score and
+     * save, with the feature names and the history of the run. Class labels and the target name are set as usual
+     * ({@link #classLabels(List)}, {@link #target(String)}).
+     *
+     * @param arch         the network that was trained; it must be {@link #architectureFor} this model
+     * @param parameters   {@code [W0, b0, W1, b1, ...]} in the order of {@link Network#parameters()}, as trained
+     * @param scaling      the {means, standard deviations} the inputs were standardized with (as
+     *                     {@link Standardizer#fit} gives them), or null if the network was trained on raw inputs
+     * @param featureNames one per input, or null for x1, x2, ...
+     * @param history      the iterations of the run and why it stopped
+     * @param trainedOn    where it was trained, in words (kept in saved models)
+     * @throws IllegalArgumentException if the architecture is not this model's, a name list has the wrong length, or
+     *                                  a parameter is not a finite number
+     * @throws ShapeMismatchException   if a parameter has the wrong number of values
+     */
+    public M installTrained(Architecture arch, List<float[]> parameters, double[][] scaling,
+                            List<String> featureNames, History history, String trainedOn) {
+        Loss loss = arch.loss();
+        int targets = loss == Loss.SIGMOID_BINARY_CROSS_ENTROPY ? 2 : arch.outputs();
+        Architecture expected = architectureFor(arch.inputs(), targets);
+        if (!expected.equals(arch)) {
+            throw new IllegalArgumentException("a " + kind() + " model configured as this one trains "
+                    + expected.describe() + ", not " + arch.describe());
+        }
+        if (parameters.size() != 2 * arch.layerCount()) {
+            throw new IllegalArgumentException(parameters.size() + " parameter arrays for " + arch.layerCount()
+                    + " layers (expected a weight and a bias per layer)");
+        }
+        for (int i = 0; i < arch.layerCount(); i++) {
+            int in = arch.sizes().get(i);
+            int out = arch.sizes().get(i + 1);
+            if (parameters.get(2 * i).length != in * out || parameters.get(2 * i + 1).length != out) {
+                throw new ShapeMismatchException("layer " + i + " parameters", new int[] {out * in, out},
+                        new int[] {parameters.get(2 * i).length, parameters.get(2 * i + 1).length});
+            }
+        }
+        if (!allFinite(parameters)) {
+            throw new IllegalArgumentException("a parameter is not a finite number: a diverged run cannot be installed");
+        }
+        if (scaling != null && (scaling.length != 2 || scaling[0].length != arch.inputs()
+                || scaling[1].length != arch.inputs())) {
+            throw new IllegalArgumentException("the scaling must hold " + arch.inputs() + " means and as many "
+                    + "standard deviations");
+        }
+        if (featureNames != null && featureNames.size() != arch.inputs()) {
+            throw new IllegalArgumentException(featureNames.size() + " feature names for " + arch.inputs()
+                    + " inputs");
+        }
+        List<String> names = featureNames == null ? Dataset.defaultNames(arch.inputs()) : featureNames;
+        install(arch, names, copy(parameters), scaling, null, trainedOn, "fp32");
+        this.history = history;
+        this.resume = null;
+        installed(arch);
+        return self();
+    }
+
+    /** Called after {@link #installTrained}, for a model to set what it derives from its architecture. */
+    protected void installed(Architecture arch) {
     }
 
     private void checkResumable(Checkpoint.Contents r, Architecture arch, Dataset data) {
@@ -610,7 +753,21 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
      * @throws NonFiniteOutputException if the output of a row is not a finite number (with the row and the cause)
      */
     public float[] predictRaw(float[] x, int rows) {
-        float[] out = run(x, rows, -1);
+        return finite(run(x, rows, OUTPUT), x);
+    }
+
+    /**
+     * The output layer's values before its activation, for row-major features: the logits of a classifier (one per
+     * output unit, so a single one for logistic regression) and the linear predictor η of a regression.
+     *
+     * @return {@code [rows, outputs]} row-major
+     * @throws NonFiniteOutputException if the output of a row is not a finite number (with the row and the cause)
+     */
+    public float[] logits(float[] x, int rows) {
+        return finite(run(x, rows, LOGITS), x);
+    }
+
+    private float[] finite(float[] out, float[] x) {
         int width = architecture.outputs();
         for (int i = 0; i < out.length; i++) {
             if (!Float.isFinite(out[i])) {
@@ -694,7 +851,8 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
                 int n = Math.min(PREDICT_BATCH, rows - start);
                 float[] part = java.util.Arrays.copyOfRange(x, start * d, (start + n) * d);
                 try (Tensor t = b.upload(part, n, d)) {
-                    Tensor y = hiddenLayer < 0 ? net.predict(t) : net.hiddenOutput(t, hiddenLayer);
+                    Tensor y = hiddenLayer == OUTPUT ? net.predict(t) : hiddenLayer == LOGITS ? net.forward(t)
+                            : net.hiddenOutput(t, hiddenLayer);
                     b.download(y, out, start * width);
                 }
             }

@@ -38,7 +38,7 @@ public final class PoissonRegression extends SingleOutputGlm<PoissonRegression> 
                         "Poisson regression needs counts >= 0");
             }
         }
-        return fitGlm(data);
+        return fitGlm(data, 1);
     }
 
     /** The expected count E[y|x] of each row. */

@@ -1,7 +1,5 @@
 package io.logitnet.model;
 
-import io.logitnet.data.Dataset;
-
 import java.util.List;
 
 /**
@@ -11,8 +9,9 @@ import java.util.List;
  */
 public abstract class SingleOutputGlm<M extends SingleOutputGlm<M>> extends Glm<M> {
 
+    /** One output whatever the count (logistic regression's two classes share one sigmoid). */
     @Override
-    protected final int outputs(Dataset data) {
+    protected final int outputs(int targets) {
         return 1;
     }
 

@@ -2,6 +2,7 @@ package io.logitnet.model;
 
 import io.logitnet.backend.Loss;
 import io.logitnet.data.Dataset;
+import io.logitnet.nn.Architecture;
 import io.logitnet.train.History;
 
 import java.util.List;
@@ -38,8 +39,14 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
     }
 
     @Override
-    protected int outputs(Dataset data) {
-        return classes;
+    protected int outputs(int targets) {
+        return targets;
+    }
+
+    @Override
+    protected void installed(Architecture arch) {
+        super.installed(arch);
+        classes = arch.outputs();
     }
 
     public History fit(float[][] x, int[] y) {
@@ -50,7 +57,7 @@ public final class SoftmaxRegression extends Glm<SoftmaxRegression> implements C
     @Override
     public History fit(Dataset data) {
         classes = Labels.check(data.y(), classes, "softmax regression");
-        return fitGlm(data);
+        return fitGlm(data, classes);
     }
 
     @Override

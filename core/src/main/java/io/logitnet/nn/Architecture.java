@@ -8,9 +8,11 @@ import java.util.List;
 
 /**
  * The shape of a network: layer widths {@code [in, h1, ..., out]}, one activation per hidden layer, and the loss
- * fused with the output activation. A GLM is the case with no hidden layer.
+ * fused with the output activation. A GLM is the case with no hidden layer. Serializable, so that a cluster (the
+ * Spark module) can send it to the machines that compute gradients.
  */
-public record Architecture(List<Integer> sizes, List<Activation> hiddenActivations, Loss loss) {
+public record Architecture(List<Integer> sizes, List<Activation> hiddenActivations, Loss loss)
+        implements java.io.Serializable {
     public Architecture {
         sizes = List.copyOf(sizes);
         hiddenActivations = List.copyOf(hiddenActivations);

@@ -203,11 +203,31 @@ public final class Network implements AutoCloseable {
      * @param targets {@code [batch, out]}, or {@code [batch, 1]} class indices for softmax
      */
     public void forwardBackward(Tensor x, Tensor targets, Tensor lossSum) {
+        lossAndGradient(x, targets, lossSum, 1f / x.rows());
+        if (l2 != 0f) {
+            for (Dense d : layers) {
+                backend.axpy(l2, d.weight(), d.weightGrad());
+            }
+        }
+    }
+
+    /**
+     * Forward, loss and backward for one chunk of a larger data set, without the L2 penalty: fills
+     * {@link #gradients()} with {@code gradScale} times the gradient of the chunk's summed loss and, when
+     * {@code lossSum} ({@code [1, 1]}) is not null, adds the chunk's summed loss to it on the device. With
+     * {@code gradScale = 1/N} for chunks of an N-row data set the chunks' gradients add up to the gradient of the mean
+     * loss over all N rows, wherever each chunk was computed (data-parallel training sums them across machines and
+     * adds the penalty once); {@link #forwardBackward} is the case of one chunk, {@code 1/rows}, plus the penalty.
+     *
+     * @param x       {@code [batch, in]}
+     * @param targets {@code [batch, out]}, or {@code [batch, 1]} class indices for softmax
+     */
+    public void lossAndGradient(Tensor x, Tensor targets, Tensor lossSum, float gradScale) {
         forward(x);
         Workspace ws = workspace(x);
         int last = layers.size() - 1;
         backend.lossForwardBackward(architecture.loss(), ws.outputs[last], targets, ws.grads[last], ws.rowLoss,
-                1f / x.rows());
+                gradScale);
         if (lossSum != null) {
             backend.columnSums(ws.rowLoss, ws.batchLoss);
             backend.axpy(1f, ws.batchLoss, lossSum);
@@ -220,11 +240,6 @@ public final class Network implements AutoCloseable {
                 d.inputGradient(ws.grads[i], ws.grads[i - 1]);
                 // the hidden layer below: its activation's gradient and its bias gradient, in one pass
                 layers.get(i - 1).activationAndBiasGradient(ws.outputs[i - 1], ws.grads[i - 1]);
-            }
-        }
-        if (l2 != 0f) {
-            for (Dense d : layers) {
-                backend.axpy(l2, d.weight(), d.weightGrad());
             }
         }
     }

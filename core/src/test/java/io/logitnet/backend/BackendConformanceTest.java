@@ -3,6 +3,7 @@ package io.logitnet.backend;
 import io.logitnet.ShapeMismatchException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
@@ -52,7 +53,12 @@ public abstract class BackendConformanceTest {
 
     @BeforeAll
     void open() {
-        backend = BackendTestSupport.openOrSkip(selection());
+        backend = BackendTestSupport.openForClass(selection());
+    }
+
+    @BeforeEach
+    void skipWithoutTheBackend() {
+        BackendTestSupport.skipUnless(backend, selection());
     }
 
     @AfterAll

@@ -25,26 +25,56 @@ public final class BackendTestSupport {
                 .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     }
 
-    /** Opens {@code selection} (e.g. {@code opencl}) or aborts the calling test with the reason. */
-    public static Backend openOrSkip(String selection) {
+    /** Why each selection that {@link #openForClass} could not open is unavailable. */
+    private static final java.util.Map<String, String> UNAVAILABLE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Why the backend of {@code selection} cannot run here, or null when it can. */
+    static String unavailableReason(String selection) {
         String name = selection.contains(":") ? selection.substring(0, selection.indexOf(':')) : selection;
-        String reason = null;
         BackendProvider provider = Backends.providers().stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElse(null);
         if (provider == null) {
-            reason = "backend " + name + " is not on the class path";
-        } else {
-            Availability a = provider.probe();
-            if (!a.available()) {
-                reason = a.reason();
-            }
+            return "backend " + name + " is not on the class path";
         }
+        Availability a = provider.probe();
+        return a.available() ? null : a.reason();
+    }
+
+    private static String requireOrReason(String selection) {
+        String reason = unavailableReason(selection);
+        String name = selection.contains(":") ? selection.substring(0, selection.indexOf(':')) : selection;
+        if (reason != null && required().contains(name)) {
+            throw new AssertionError("LOGITNET_REQUIRE names " + name + " but it is unavailable: " + reason);
+        }
+        return reason == null ? null : "backend " + name + " unavailable: " + reason;
+    }
+
+    /** Opens {@code selection} (e.g. {@code opencl}) or aborts the calling test with the reason. */
+    public static Backend openOrSkip(String selection) {
+        String reason = requireOrReason(selection);
         if (reason != null) {
-            if (required().contains(name)) {
-                throw new AssertionError("LOGITNET_REQUIRE names " + name + " but it is unavailable: " + reason);
-            }
-            Assumptions.abort("backend " + name + " unavailable: " + reason);
+            Assumptions.abort(reason);
         }
         return Backends.open(selection);
+    }
+
+    /**
+     * For a test class's {@code @BeforeAll}: the backend, or null when it is unavailable here (a failure if
+     * {@code LOGITNET_REQUIRE} names it). Each test then calls {@link #skipUnless} first (in {@code @BeforeEach}),
+     * so that every test is reported as skipped with the reason rather than the class as zero tests.
+     */
+    public static Backend openForClass(String selection) {
+        String reason = requireOrReason(selection);
+        if (reason != null) {
+            UNAVAILABLE.put(selection, reason);
+            return null;
+        }
+        return Backends.open(selection);
+    }
+
+    /** Skips the calling test, with the reason, when {@link #openForClass} gave null. */
+    public static void skipUnless(Backend backend, String selection) {
+        Assumptions.assumeTrue(backend != null, () -> UNAVAILABLE.getOrDefault(selection, "backend " + selection
+                + " unavailable"));
     }
 }

@@ -10,6 +10,7 @@ import io.logitnet.model.inference.GlmInference;
 import io.logitnet.model.inference.GlmSummary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -38,8 +39,13 @@ public abstract class GlmInferenceConformanceTest {
 
     @BeforeAll
     void open() {
-        backend = BackendTestSupport.openOrSkip(selection());
+        backend = BackendTestSupport.openForClass(selection());
         cpu = new CpuBackend();
+    }
+
+    @BeforeEach
+    void skipWithoutTheBackend() {
+        BackendTestSupport.skipUnless(backend, selection());
     }
 
     @AfterAll

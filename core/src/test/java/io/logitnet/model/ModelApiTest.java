@@ -74,7 +74,7 @@ class ModelApiTest {
         // p = 0.5 exactly in the last row is class 0: a class needs p > 0.5
         assertArrayEquals(new int[] {1, 0, 1, 0}, lr.predict(X));
         assertEquals(2, lr.classCount());
-        assertEquals("log(p/(1-p)) = 0.5000 + 1.500·a − 2.000·b + 0.000·c", lr.equation());
+        assertEquals("log(p/(1-p)) [p = P(y=1)] = 0.5000 + 1.500·a − 2.000·b + 0.000·c", lr.equation());
         assertArrayEquals(w, lr.coefficients());
         assertEquals(0.5f, lr.intercept());
         assertEquals(names, lr.featureNames());

@@ -213,7 +213,7 @@ class TensorReleaseTest {
 
     @Test
     void fullBatchTrainingThatFailsReleasesItsChunks() {
-        // squared error of targets 1e30 overflows float32: L-BFGS refuses to start and the Trainer throws
+        // squared error of targets 1e30 overflows float32: L-BFGS refuses to start and the run ends diverged
         Architecture linear = new Architecture(List.of(3, 1), List.of(), Loss.SQUARED_ERROR);
         Dataset d = data(40);
         float[] y = new float[40];
@@ -221,8 +221,8 @@ class TensorReleaseTest {
         Dataset huge = new Dataset(d.x(), 40, 3, y, 1, null);
         try (TrackingBackend b = new TrackingBackend()) {
             Network net = Network.create(b, linear, Init.ZEROS, 1, false);
-            assertThrows(io.logitnet.LogitNetException.class, () -> new Trainer(TrainConfig.defaults()
-                    .withOptimizer(OptimizerSpec.lbfgs()), null).fit(net, huge));
+            assertTrue(new Trainer(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs()), null)
+                    .fit(net, huge).diverged());
             net.close();
             assertEquals(0, b.openTensors());
         }

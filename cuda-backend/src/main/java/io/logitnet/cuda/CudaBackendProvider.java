@@ -48,7 +48,7 @@ public final class CudaBackendProvider implements BackendProvider {
         try {
             Prerequisites pre = prerequisites();
             if (!pre.ok()) {
-                return Availability.unavailable(pre.problem());
+                return Availability.unavailable(pre.problem(), summary(pre.problem()));
             }
             int driverVersion = initDriver(pre);
             int[] count = {0};
@@ -59,10 +59,33 @@ public final class CudaBackendProvider implements BackendProvider {
             }
             return Availability.available(devices);
         } catch (BackendUnavailableException e) {
-            return Availability.unavailable(e.reason());
+            return Availability.unavailable(e.reason(), summary(e.reason()));
         } catch (RuntimeException | LinkageError e) {
             return Availability.unavailable("the CUDA probe failed: " + e);
         }
+    }
+
+    /** A few words for a reason {@link Prerequisites} gave. */
+    static String summary(String reason) {
+        if (reason.startsWith("no " + Prerequisites.LIBCUDA)) {
+            return "no NVIDIA driver";
+        }
+        if (reason.contains("but cuBLAS is not")) {
+            return "no cuBLAS";
+        }
+        if (reason.contains("needs CUDA")) {
+            return "NVIDIA driver too old";
+        }
+        if (reason.contains("reports no CUDA GPU")) {
+            return "no CUDA GPU";
+        }
+        if (reason.contains("stub library")) {
+            return "toolkit stub instead of the driver";
+        }
+        if (reason.contains("runs on Linux x86-64")) {
+            return "not Linux x86-64";
+        }
+        return io.logitnet.backend.Availability.unavailable(reason).summary();
     }
 
     @Override

@@ -194,8 +194,9 @@ final class NativeLoader {
             Files.deleteIfExists(part);
         }
         if (found >= 0) {
-            LOG.log(Level.INFO, "replaced " + target + ": its " + found + " bytes were not the " + expected.length
-                    + " of " + resource + " (a truncated or stale extraction)");
+            LOG.log(Level.INFO, "replaced " + target + ": " + (found == expected.length ? "its content differs from "
+                    + resource + " (a stale extraction)" : "its " + found + " bytes were not the " + expected.length
+                    + " of " + resource + " (a truncated extraction)"));
         }
         return true;
     }

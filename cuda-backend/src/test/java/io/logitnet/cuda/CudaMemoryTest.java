@@ -6,6 +6,7 @@ import io.logitnet.backend.BackendTestSupport;
 import io.logitnet.backend.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -24,7 +25,12 @@ class CudaMemoryTest {
 
     @BeforeAll
     void open() {
-        backend = BackendTestSupport.openOrSkip("cuda");
+        backend = BackendTestSupport.openForClass("cuda");
+    }
+
+    @BeforeEach
+    void skipWithoutTheBackend() {
+        BackendTestSupport.skipUnless(backend, "cuda");
     }
 
     @AfterAll

@@ -36,8 +36,16 @@ class FakeDriverTest {
         Path source = Paths.get("src/test/c/fake_libcuda.c").toAbsolutePath();
         Assumptions.assumeTrue(Files.isRegularFile(source), "no " + source);
         Path lib = dir.resolve(Prerequisites.LIBCUDA);
-        Assumptions.assumeTrue(compile(source, lib), "gcc is not available to build the fake driver");
-        Files.writeString(dir.resolve(Prerequisites.CUBLAS_12), "not a library");
+        Assumptions.assumeTrue(compile(source, lib, Prerequisites.LIBCUDA), "gcc is not available to build the fake "
+                + "driver");
+        // a cuBLAS that cannot load: its dependency is gone (a well-formed library, so the JVM has no stack to fix)
+        Path gone = Files.createDirectories(dir.resolve("gone"));
+        Path empty = dir.resolve("empty.c");
+        Files.writeString(empty, "int logitnet_not_cublas;\n");
+        Assumptions.assumeTrue(compile(empty, gone.resolve("libgone.so"), "libgone.so"), "gcc is not available");
+        Assumptions.assumeTrue(compile(empty, dir.resolve(Prerequisites.CUBLAS_12), "libcublas.so.12",
+                "-L" + gone, "-l:libgone.so"), "gcc is not available to build the fake cuBLAS");
+        Files.delete(gone.resolve("libgone.so"));
         CudaBackendProvider provider = new CudaBackendProvider(
                 () -> new LibraryLocator(List.of(dir), Map.of(), Files::isRegularFile));
 
@@ -57,10 +65,14 @@ class FakeDriverTest {
         assertTrue(e.reason().contains("cuBLAS could not be loaded") && e.reason().contains("Fix"), e.reason());
     }
 
-    private static boolean compile(Path source, Path lib) throws IOException, InterruptedException {
+    /** A shared library with this soname, linked without an executable stack (the JVM warns about one). */
+    private static boolean compile(Path source, Path lib, String soname, String... libs)
+            throws IOException, InterruptedException {
         try {
-            Process p = new ProcessBuilder("gcc", "-shared", "-fPIC", "-O1", "-Wl,-soname,libcuda.so.1",
-                    "-o", lib.toString(), source.toString()).redirectErrorStream(true).start();
+            List<String> cmd = new java.util.ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O1", "-Wl,-soname,"
+                    + soname, "-Wl,-z,noexecstack", "-Wl,--no-as-needed", "-o", lib.toString(), source.toString()));
+            cmd.addAll(List.of(libs));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 System.out.println("gcc failed: " + out);

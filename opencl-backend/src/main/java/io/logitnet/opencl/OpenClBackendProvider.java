@@ -50,11 +50,11 @@ public final class OpenClBackendProvider implements BackendProvider {
         try {
             String why = library.load();
             if (why != null) {
-                return Availability.unavailable(why);
+                return Availability.unavailable(why, "no OpenCL ICD loader");
             }
             List<ClDevice> all = ClDevice.enumerate();
             if (all.isEmpty()) {
-                return Availability.unavailable(noPlatform());
+                return Availability.unavailable(noPlatform(), "no OpenCL platform");
             }
             List<DeviceInfo> usable = new ArrayList<>();
             List<String> problems = new ArrayList<>();
@@ -66,12 +66,32 @@ public final class OpenClBackendProvider implements BackendProvider {
                 }
             }
             if (usable.isEmpty()) {
-                return Availability.unavailable("no usable OpenCL device: " + String.join("; ", problems));
+                return Availability.unavailable("no usable OpenCL device: " + String.join("; ", problems),
+                        "no usable OpenCL device");
             }
             return Availability.available(usable);
         } catch (RuntimeException | LinkageError e) {
             return Availability.unavailable("OpenCL could not be queried (" + e + "); " + ClLibrary.INSTALL_HINT);
         }
+    }
+
+    /**
+     * OpenCL on CPU devices only (PoCL) is about half as fast as the CPU backend with OpenBLAS: {@code auto} takes the
+     * CPU backend then; {@code opencl} still selects such a device.
+     */
+    @Override
+    public String[] autoPassOver(Availability availability) {
+        try {
+            boolean accelerated = ClDevice.enumerate().stream()
+                    .anyMatch(d -> d.unusableReason() == null && !d.isCpu());
+            if (accelerated) {
+                return null;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+        return new String[] {"only CPU devices (" + availability.devices().stream().map(DeviceInfo::name).toList()
+                + "), where the cpu backend is faster; select opencl to use them anyway", "CPU device only"};
     }
 
     private String noPlatform() {
