@@ -35,6 +35,22 @@ public final class Trainer {
         return config;
     }
 
+    /**
+     * What a run of this trainer needs on {@code backend}, computed before anything is allocated (see
+     * {@link MemoryPlan}); with what would fit (a smaller batch, narrower hidden layers, BF16) when it does not.
+     *
+     * @param arch       the network to train
+     * @param rows       the data's rows, validation split included
+     * @param targetCols targets per row as the trainer gets them (1 for class indices)
+     * @param streamed   whether the rows come from a {@link io.logitnet.data.BatchSource}
+     */
+    public MemoryPlan plan(io.logitnet.nn.Architecture arch, long rows, int targetCols, boolean streamed,
+                           Backend backend) {
+        return new MemoryPlanner(config, backend.memoryModel(), backend.memory(), backend.instanceName())
+                .plan(arch, new MemoryPlanner.Data(rows, targetCols, streamed), backend.precision(),
+                        backend.supportedPrecisions().contains(io.logitnet.backend.Precision.BF16));
+    }
+
     /** The training and validation parts of {@code data} under this config's seed and split. */
     public Dataset[] split(Dataset data) {
         if (config.validationSplit() == 0) {

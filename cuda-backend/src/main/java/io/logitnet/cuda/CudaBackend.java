@@ -7,6 +7,7 @@ import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
 import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
+import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import jcuda.Pointer;
@@ -248,6 +249,32 @@ public final class CudaBackend implements Backend {
                     "cuMemGetInfo plus the blocks " + instanceName() + " caches"
                     + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
         }
+    }
+
+    /**
+     * Blocks as the caching allocator rounds them; columnSums borrows a block of double partial sums per chunk, dot and
+     * norm2 one per thread block and one for the result.
+     */
+    @Override
+    public MemoryModel memoryModel() {
+        return new MemoryModel() {
+            @Override
+            public long tensorBytes(long elements) {
+                return CachingAllocator.roundUp(4 * elements);
+            }
+
+            @Override
+            public long columnSumsScratchBytes(long rows, long cols) {
+                long chunks = ceilDiv(rows, Math.max(256, ceilDiv(rows, 1024)));
+                return CachingAllocator.roundUp(chunks * cols * Double.BYTES);
+            }
+
+            @Override
+            public long dotScratchBytes(long n) {
+                long blocks = Math.min(elements(n).groupsX(), 1024);
+                return CachingAllocator.roundUp(blocks * Double.BYTES) + CachingAllocator.roundUp(Double.BYTES);
+            }
+        };
     }
 
     @Override

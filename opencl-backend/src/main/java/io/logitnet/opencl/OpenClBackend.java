@@ -9,6 +9,7 @@ import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
 import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
+import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import org.lwjgl.system.MemoryUtil;
@@ -265,6 +266,33 @@ public final class OpenClBackend implements Backend {
         return new DeviceMemory(Math.max(0, total - h), total, Math.min(device.maxAllocBytes(), total), h, peak.get(),
                 l, "CL_DEVICE_GLOBAL_MEM_SIZE less what " + instanceName() + " holds"
                 + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
+    }
+
+    /**
+     * Buffers of exactly four bytes per element; the reduction scratch, one buffer kept and grown to the largest
+     * need (at least 64 KiB); the dot product's result and the bad-row flag.
+     */
+    @Override
+    public MemoryModel memoryModel() {
+        return new MemoryModel() {
+            @Override
+            public long columnSumsScratchBytes(long rows, long cols) {
+                long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy())));
+                chunks = ceilDiv(rows, ceilDiv(rows, chunks));
+                return Math.max(chunks * cols * accBytes, 1 << 16);
+            }
+
+            @Override
+            public long dotScratchBytes(long n) {
+                long groups = Math.max(1, Math.min(tuning.dotGroups(), ceilDiv(n, tuning.reduceWg())));
+                return Math.max(groups * accBytes, 1 << 16);
+            }
+
+            @Override
+            public long fixedBytes() {
+                return 8 + 4;
+            }
+        };
     }
 
     @Override
