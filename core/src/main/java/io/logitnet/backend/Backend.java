@@ -105,11 +105,15 @@ public interface Backend extends AutoCloseable {
      * What the device's memory allows now: free and total bytes (the Java heap for the CPU backend,
      * {@code cuMemGetInfo} for CUDA, {@code CL_DEVICE_GLOBAL_MEM_SIZE} less what this backend holds for OpenCL), the
      * largest single allocation, and what this instance holds, all within the limit of {@link #setMemoryLimit}.
-     * The default knows only the device's memory size.
+     * The default knows only the device's memory size, or nothing (then nothing can be checked against it).
      */
     default DeviceMemory memory() {
         long total = device().memoryBytes();
-        return new DeviceMemory(total, total, total, 0, 0, DeviceMemory.NO_LIMIT, "device memory size");
+        if (total <= 0) {
+            return new DeviceMemory(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0, DeviceMemory.NO_LIMIT,
+                    "unknown: " + instanceName() + " does not report its memory, so nothing is checked against it");
+        }
+        return new DeviceMemory(total, total, total, 0, 0, DeviceMemory.NO_LIMIT, "the device's memory size");
     }
 
     /** How this backend spends device memory: what a tensor takes, what its operations borrow. */

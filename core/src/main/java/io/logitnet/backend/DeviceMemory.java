@@ -69,7 +69,7 @@ public record DeviceMemory(long freeBytes, long totalBytes, long maxAllocationBy
 
     /** A byte count for people: {@code 1.50 GiB}, {@code 12.0 MiB}, {@code 512 bytes}. */
     public static String format(long bytes) {
-        if (bytes < 0) {
+        if (bytes < 0 || bytes == Long.MAX_VALUE) {
             return "unknown";
         }
         if (bytes < 1024) {

@@ -165,6 +165,66 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * BF16, where the backend supports it: the product of the operands rounded to bfloat16 ({@link Bf16}, the
+     * reference), summed in float32 (tolerance from float32's unit round-off and sqrt(K), as for FP32), and not the
+     * float32 product of the unrounded operands (which differs by far more on these random operands). Checked on a
+     * backend instance of its own, which is left in FP32 for nobody.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("bf16Cases")
+    void bf16GemmIsTheFloatProductOfTheRoundedOperands(int m, int n, int k, boolean ta, boolean tb) {
+        Backend b = BackendTestSupport.openOrSkip(selection());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeTrue(b.supportedPrecisions().contains(Precision.BF16),
+                    b.instanceName() + " supports " + b.supportedPrecisions() + ": no BF16 on this device");
+            b.setPrecision(Precision.BF16);
+            assertEquals(Precision.BF16, b.precision());
+            Random r = new Random(m * 31L + n * 7L + k + (ta ? 3 : 0) + (tb ? 5 : 0));
+            int aRows = ta ? k : m;
+            int aCols = ta ? m : k;
+            int bRows = tb ? n : k;
+            int bCols = tb ? k : n;
+            float[] a = random(r, aRows * aCols, 1);
+            float[] bb = random(r, bRows * bCols, 1);
+            float[] c = random(r, m * n, 1);
+            float[] ar = a.clone();
+            float[] br = bb.clone();
+            Bf16.round(a, 0, ar, 0, a.length);
+            Bf16.round(bb, 0, br, 0, bb.length);
+            double[] bound = new double[m * n];
+            double[] expected = Reference.gemm(ta, tb, -0.75, ar, aRows, aCols, br, bRows, bCols, 1.5, c, bound);
+            double[] unrounded = Reference.gemm(ta, tb, -0.75, a, aRows, aCols, bb, bRows, bCols, 1.5, c,
+                    new double[m * n]);
+            double[] tol = new double[m * n];
+            for (int i = 0; i < tol.length; i++) {
+                tol[i] = 8 * U * Math.sqrt(k) * bound[i] + 1e-30;
+            }
+            try (Tensor A = b.upload(a, aRows, aCols); Tensor B = b.upload(bb, bRows, bCols);
+                 Tensor C = b.upload(c, m, n)) {
+                b.gemm(ta, tb, -0.75f, A, B, 1.5f, C);
+                float[] got = C.toArray();
+                Compare.assertClose("bf16 gemm " + m + "x" + n + "x" + k, got, expected, tol, n);
+                double far = 0;
+                for (int i = 0; i < got.length; i++) {
+                    far = Math.max(far, Math.abs(got[i] - unrounded[i]) / tol[i]);
+                }
+                assertTrue(far > 4, "the operands were rounded: the float32 product of the unrounded ones is "
+                        + "within " + far + " tolerances");
+            }
+            b.setPrecision(Precision.FP32);
+            assertEquals(Precision.FP32, b.precision());
+        } finally {
+            b.close();
+        }
+    }
+
+    static Stream<Arguments> bf16Cases() {
+        return Stream.of(Arguments.of(7, 93, 144, false, false), Arguments.of(93, 7, 600, true, false),
+                Arguments.of(129, 65, 257, false, true), Arguments.of(33, 600, 520, true, true),
+                Arguments.of(600, 2100, 300, false, true)); // past the CPU's panels of 512 rows, 2048 columns, 256 deep
+    }
+
     @Test
     void gemmRejectsMismatchedShapesWithBoth() {
         try (Tensor a = backend.allocate(3, 4); Tensor b = backend.allocate(5, 6); Tensor c = backend.allocate(3, 6)) {

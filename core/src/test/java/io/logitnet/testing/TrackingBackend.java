@@ -133,6 +133,21 @@ public final class TrackingBackend implements Backend {
         return t;
     }
 
+    @Override
+    public io.logitnet.backend.DeviceMemory memory() {
+        return cpu.memory();
+    }
+
+    @Override
+    public io.logitnet.backend.MemoryModel memoryModel() {
+        return cpu.memoryModel();
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        cpu.setMemoryLimit(bytes);
+    }
+
     /** A view is not an allocation: it is not counted and closing it releases nothing. */
     @Override
     public Tensor prefixRows(Tensor t, int rows) {

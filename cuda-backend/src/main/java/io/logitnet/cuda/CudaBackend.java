@@ -191,7 +191,9 @@ public final class CudaBackend implements Backend {
             if (!supportedPrecisions().contains(p)) {
                 throw new IllegalArgumentException("the cuda backend on " + deviceName + " supports "
                         + supportedPrecisions() + ", not " + p + (p == Precision.TF32
-                        ? " (TF32 needs compute capability 8.0 or newer)" : ""));
+                        ? " (TF32 needs compute capability 8.0 or newer)" : p == Precision.BF16
+                        ? " (BF16 matrix products, cublasGemmEx with bfloat16 operands, are not implemented in the "
+                        + "cuda backend yet; the cpu and opencl backends have them)" : ""));
             }
             if (p == precision) {
                 return;

@@ -53,6 +53,9 @@ public final class OpenClBackend implements Backend {
     /** Programs and their kernels, queue and context in creation order; released in reverse. */
     private final List<AutoCloseable> created = new ArrayList<>();
     private final EnumMap<Kernels, Kernel> kernels = new EnumMap<>(Kernels.class);
+    /** The GEMM kernels built with -DBF16_OPERANDS, on the first setPrecision(BF16). */
+    private final EnumMap<Kernels, Kernel> bf16Gemm = new EnumMap<>(Kernels.class);
+    private volatile Precision precision = Precision.FP32;
     /** Tensors not yet closed (guarded by itself: a tensor may be closed from any thread). */
     private final Set<OpenClTensor> live = new LinkedHashSet<>();
     private final Context context;
@@ -158,22 +161,34 @@ public final class OpenClBackend implements Backend {
         return device;
     }
 
+    /** FP32, and BF16 operands (rounded as the GEMM loads them, summed in float) on any device. */
     @Override
     public Set<Precision> supportedPrecisions() {
-        return EnumSet.of(Precision.FP32);
+        return EnumSet.of(Precision.FP32, Precision.BF16);
     }
 
     @Override
     public Precision precision() {
-        return Precision.FP32;
+        return precision;
     }
 
     @Override
-    public void setPrecision(Precision precision) {
+    public void setPrecision(Precision p) {
         try (BackendGuard.Call c = guard.enter()) {
-            if (precision != Precision.FP32) {
-                throw new IllegalArgumentException("the opencl backend supports only fp32, not " + precision);
+            if (!supportedPrecisions().contains(p)) {
+                throw new IllegalArgumentException("the opencl backend supports " + supportedPrecisions() + ", not "
+                        + p + " (TF32 is a tensor-core format of NVIDIA GPUs)");
             }
+            if (p == Precision.BF16 && bf16Gemm.isEmpty()) {
+                Program program = track(buildProgram("gemm (bf16 operands)", Kernels.Source.GEMM.text(),
+                        tuning.defines(Kernels.Source.GEMM) + " -DBF16_OPERANDS"));
+                for (Kernels k : Kernels.values()) {
+                    if (k.source == Kernels.Source.GEMM) {
+                        bf16Gemm.put(k, track(program.kernel(k.symbol())));
+                    }
+                }
+            }
+            precision = p;
         }
     }
 
@@ -387,7 +402,8 @@ public final class OpenClBackend implements Backend {
                     : (transB ? Kernels.GEMM_NT : Kernels.GEMM_NN);
             Grid grid = new Grid(ceilDiv(n, tuning.tsn()), ceilDiv(m, tuning.tsm()), tuning.gemmLocalCols(),
                     tuning.gemmLocalRows());
-            launch(kernel, grid, m, n, k, alpha, beta, A, B, C);
+            (precision == Precision.BF16 ? bf16Gemm : kernels).get(kernel).launch(queue, grid, m, n, k, alpha, beta,
+                    A, B, C);
         }
     }
 
@@ -599,6 +615,7 @@ public final class OpenClBackend implements Backend {
             }
             created.clear();
             kernels.clear();
+            bf16Gemm.clear();
         });
     }
 
