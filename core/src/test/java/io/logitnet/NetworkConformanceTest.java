@@ -321,12 +321,7 @@ public abstract class NetworkConformanceTest {
             Mlp m = Mlp.classifier(128).activation(Activation.SIGMOID).optimizer(OptimizerSpec.adam(1e-3f))
                     .batchSize(50).epochs(8).seed(3).backend(bs[i]);
             m.fit(train);
-            int[] p = m.predict(xt);
-            int c = 0;
-            for (int j = 0; j < p.length; j++) {
-                c += p[j] == yt[j] ? 1 : 0;
-            }
-            acc[i] = c / (double) p.length;
+            acc[i] = accuracy(m.predict(xt), yt);
         }
         assertTrue(acc[1] > 0.85, backend.name() + " accuracy " + acc[1]);
         // float32 summation order differs between devices, so trajectories drift apart slightly
@@ -354,13 +349,7 @@ public abstract class NetworkConformanceTest {
                 Mlp m = Mlp.classifier(128).activation(Activation.SIGMOID).optimizer(OptimizerSpec.adam(1e-3f))
                         .batchSize(50).epochs(8).seed(3).backend(bs[i]);
                 m.fit(train);
-                int[] p = m.predict(TestData.rows(test));
-                int[] yt = TestData.labels(test);
-                int c = 0;
-                for (int j = 0; j < p.length; j++) {
-                    c += p[j] == yt[j] ? 1 : 0;
-                }
-                acc[i] = c / (double) p.length;
+                acc[i] = accuracy(m.predict(TestData.rows(test)), TestData.labels(test));
                 if (i == 1) {
                     assertEquals("bf16", m.precision(), "the precision is stored with the model");
                 }
@@ -370,5 +359,13 @@ public abstract class NetworkConformanceTest {
         } finally {
             bf16.close();
         }
+    }
+
+    private static double accuracy(int[] predicted, int[] labels) {
+        int c = 0;
+        for (int j = 0; j < predicted.length; j++) {
+            c += predicted[j] == labels[j] ? 1 : 0;
+        }
+        return c / (double) predicted.length;
     }
 }
