@@ -259,6 +259,18 @@ extern "C" __global__ void scale(float alpha, float *x, long long n) {
     }
 }
 
+// ---- BF16 operands (CUDA only: cublasGemmEx takes them; the OpenCL GEMM rounds as it loads) ----
+
+// y[i] = the bfloat16 nearest to x[i] (ties to even), as its 16 bits; NaN stays NaN (a quiet NaN of its sign), large
+// finite values may round to an infinity. io.logitnet.backend.Bf16 is the reference.
+extern "C" __global__ void round_bf16(const float *x, unsigned short *y, long long n) {
+    GRID_STRIDE(i, n) {
+        const unsigned int bits = __float_as_uint(x[i]);
+        y[i] = (bits & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((bits >> 16) | 0x0040u)
+                                                   : (unsigned short) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+    }
+}
+
 // ---- fused optimizer updates (Backend.sgdUpdate / adamUpdate) ----
 
 // SGD with momentum (dampening 0); with momentum 0 the velocity is not touched (it may be null).

@@ -11,12 +11,15 @@ import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasOperation;
@@ -177,7 +180,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Set<Precision> supportedPrecisions() {
-        return ccMajor >= 8 ? EnumSet.of(Precision.FP32, Precision.TF32) : EnumSet.of(Precision.FP32);
+        return ccMajor >= 8 ? EnumSet.of(Precision.FP32, Precision.TF32, Precision.BF16)
+                : EnumSet.of(Precision.FP32);
     }
 
     @Override
@@ -192,18 +196,21 @@ public final class CudaBackend implements Backend {
                 throw new IllegalArgumentException("the cuda backend on " + deviceName + " supports "
                         + supportedPrecisions() + ", not " + p + (p == Precision.TF32
                         ? " (TF32 needs compute capability 8.0 or newer)" : p == Precision.BF16
-                        ? " (BF16 matrix products, cublasGemmEx with bfloat16 operands, are not implemented in the "
-                        + "cuda backend yet; the cpu and opencl backends have them)" : ""));
+                        ? " (BF16 tensor cores need compute capability 8.0 or newer; the cpu and opencl backends "
+                        + "compute BF16 on any device)" : ""));
             }
             if (p == precision) {
                 return;
             }
+            // BF16 goes through cublasGemmEx with bfloat16 operands; its math mode stays the default
             int mode = p == Precision.TF32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
             Cublas.check(JCublas2.cublasSetMathMode(cublas, mode), "cublasSetMathMode(" + cublasMath.stringFor(mode)
                     + ")");
             precision = p;
             LOG.log(Level.INFO, guard.instanceName() + ": matrix products now in " + p + (p == Precision.TF32
-                    ? " (TF32 tensor cores: 10-bit mantissa inputs, float32 accumulation)" : " (strict, no TF32)"));
+                    ? " (TF32 tensor cores: 10-bit mantissa inputs, float32 accumulation)" : p == Precision.BF16
+                    ? " (bfloat16 operands on tensor cores, cublasGemmEx, float32 accumulation)"
+                    : " (strict, no TF32)"));
         }
     }
 
@@ -269,6 +276,12 @@ public final class CudaBackend implements Backend {
             public long columnSumsScratchBytes(long rows, long cols) {
                 long chunks = ceilDiv(rows, Math.max(256, ceilDiv(rows, 1024)));
                 return CachingAllocator.roundUp(chunks * cols * Double.BYTES);
+            }
+
+            @Override
+            public long gemmScratchBytes(Precision p, long m, long n, long k) {
+                return p == Precision.BF16 ? CachingAllocator.roundUp(2 * m * k) + CachingAllocator.roundUp(2 * k * n)
+                        : 0;
             }
 
             @Override
@@ -361,12 +374,35 @@ public final class CudaBackend implements Backend {
             int k = mnk[2];
             // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
             // With beta = 0 cuBLAS does not read C, so NaN in C does not propagate.
+            if (precision == Precision.BF16) {
+                gemmBf16(transA, transB, m, n, k, alpha, A, a, B, b, beta, C);
+                return;
+            }
             Cublas.check(JCublas2.cublasSgemm(cublas,
                     transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     n, m, k, Pointer.to(new float[] {alpha}), B, b.cols(), A, a.cols(),
                     Pointer.to(new float[] {beta}), C, n), "cublasSgemm");
         }
+    }
+
+    /**
+     * BF16: both operands rounded to bfloat16 by the round_bf16 kernel into blocks borrowed for the call, then
+     * cublasGemmEx with CUDA_R_16BF operands, a float C and CUBLAS_COMPUTE_32F (tensor cores, float32 sums).
+     */
+    private void gemmBf16(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr A, Tensor a,
+                          CUdeviceptr B, Tensor b, float beta, CUdeviceptr C) {
+        try (DeviceBuffer a16 = newBuffer(2 * a.size()); DeviceBuffer b16 = newBuffer(2 * b.size())) {
+            launch(Kernels.ROUND_BF16, elements(a.size()), A, a16.ptr(), a.size());
+            launch(Kernels.ROUND_BF16, elements(b.size()), B, b16.ptr(), b.size());
+            Cublas.check(JCublas2.cublasGemmEx_new(cublas,
+                    transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    n, m, k, Pointer.to(new float[] {alpha}), b16.ptr(), cudaDataType.CUDA_R_16BF, b.cols(),
+                    a16.ptr(), cudaDataType.CUDA_R_16BF, a.cols(), Pointer.to(new float[] {beta}), C,
+                    cudaDataType.CUDA_R_32F, n, cublasComputeType.CUBLAS_COMPUTE_32F,
+                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT), "cublasGemmEx(bf16 operands, compute 32F)");
+        } // the blocks go back to the cache; later work on the same stream runs after the GEMM
     }
 
     @Override
