@@ -16,9 +16,11 @@ import java.util.Locale;
  * @param largestTensor   the bytes of the largest single tensor (against the device's single-allocation limit)
  * @param memory          the backend's memory when the plan was made
  * @param suggestion      what would fit, in words, when the run does not (empty when it does)
+ * @param rowsOnDevice    whether every training row is held on the device (L-BFGS when they fit); false when
+ *                        batches or chunks are copied from the host as they are needed
  */
 public record MemoryPlan(String description, List<Line> lines, long largestTensor, DeviceMemory memory,
-                         String suggestion) {
+                         String suggestion, boolean rowsOnDevice) {
     /** What the bytes are for. */
     public enum Category {
         PARAMETERS("parameters"),

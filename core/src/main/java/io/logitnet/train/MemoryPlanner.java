@@ -15,7 +15,8 @@ import java.util.Locale;
  * per parameter, SGD with momentum one, L-BFGS 3 + 2·history vectors); each layer's output and gradient for the batch
  * (the last partial batch and the evaluation run in views of them), the row losses; the batch's inputs and targets
  * (mini-batch training copies each batch from the host) or, for L-BFGS, every row in chunks of at most
- * {@value #CHUNK}, one more chunk for the final evaluation and a gradient accumulator when there are several chunks;
+ * {@value #CHUNK}, one more chunk for the final evaluation and a gradient accumulator when there are several chunks
+ * (or, when the rows do not fit but one chunk does, one chunk's buffers that each chunk is copied into in turn);
  * the loss sums; the largest scratch any one operation borrows. What the backend holds for itself is held already
  * and so not counted: the free memory it reports is net of it. For L-BFGS the final evaluation's chunk is counted
  * beside the optimizer's vectors, though they are not held at once: an upper bound.
@@ -36,8 +37,18 @@ final class MemoryPlanner {
         this.backendName = backendName;
     }
 
-    /** The shape of the data: all rows (validation included), targets per row, and whether it is streamed. */
-    record Data(long rows, int targetCols, boolean streamed) {
+    /**
+     * The shape of the data: all rows (validation included), targets per row, whether it is streamed from a file,
+     * and whether L-BFGS keeps its rows on the host (copying one chunk at a time) rather than all on the device.
+     */
+    record Data(long rows, int targetCols, boolean streamed, boolean chunksFromHost) {
+        Data(long rows, int targetCols, boolean streamed) {
+            this(rows, targetCols, streamed, false);
+        }
+
+        Data onHost() {
+            return new Data(rows, targetCols, streamed, true);
+        }
     }
 
     /** The plan, with what would fit when it does not. */
@@ -48,6 +59,13 @@ final class MemoryPlanner {
         MemoryPlan plan = compute(arch, data, nTrain, (int) Math.min(Integer.MAX_VALUE, nVal), batch, p, "");
         if (plan.fits()) {
             return plan;
+        }
+        if (plan.rowsOnDevice() && nTrain > CHUNK) { // L-BFGS: the rows stay on the host, one chunk at a time
+            MemoryPlan streamed = compute(arch, data.onHost(), nTrain, (int) nVal, batch, p, "");
+            if (streamed.fits()) {
+                return streamed;
+            }
+            data = data.onHost();
         }
         return compute(arch, data, nTrain, (int) nVal, batch, p, suggest(arch, data, nTrain, (int) nVal, batch, p,
                 bf16Supported));
@@ -165,7 +183,12 @@ final class MemoryPlanner {
                 + " and their losses"));
         long dataBytes;
         String dataDetail;
-        if (fullBatch) {
+        if (fullBatch && data.chunksFromHost()) {
+            dataBytes = t(evalChunk, d) + t(evalChunk, tc) + t(CHUNK, d) + t(CHUNK, tc);
+            largest = Math.max(largest, t(CHUNK, d));
+            dataDetail = String.format(Locale.ROOT, "one chunk of %,d rows at a time, copied from the host (the %,d "
+                    + "training rows do not fit on the device), one evaluation chunk", CHUNK, nTrain);
+        } else if (fullBatch) {
             dataBytes = t(evalChunk, d) + t(evalChunk, tc);
             for (long start = 0; start < nTrain; start += CHUNK) {
                 long rows = Math.min(CHUNK, nTrain - start);
@@ -200,6 +223,6 @@ final class MemoryPlanner {
                 + "scratch of one operation (" + DeviceMemory.format(scratch) + ")"));
         String what = arch.describe() + ", " + o.describe() + (fullBatch ? " full batch" : ", batch " + batch) + ", "
                 + p.name().toLowerCase(Locale.ROOT) + ", on " + backendName;
-        return new MemoryPlan(what, lines, largest, memory, suggestion);
+        return new MemoryPlan(what, lines, largest, memory, suggestion, fullBatch && !data.chunksFromHost());
     }
 }

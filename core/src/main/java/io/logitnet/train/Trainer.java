@@ -46,7 +46,17 @@ public final class Trainer {
      */
     public MemoryPlan plan(io.logitnet.nn.Architecture arch, long rows, int targetCols, boolean streamed,
                            Backend backend) {
-        return new MemoryPlanner(config, backend.memoryModel(), backend.memory(), backend.instanceName())
+        return plan(arch, rows, targetCols, streamed, backend, 0);
+    }
+
+    /** The plan when {@code held} of its bytes (a network's parameters and gradients) are allocated already. */
+    private MemoryPlan plan(io.logitnet.nn.Architecture arch, long rows, int targetCols, boolean streamed,
+                            Backend backend, long held) {
+        io.logitnet.backend.DeviceMemory m = backend.memory();
+        io.logitnet.backend.DeviceMemory free = held == 0 || m.freeBytes() == Long.MAX_VALUE ? m
+                : new io.logitnet.backend.DeviceMemory(m.freeBytes() + held, m.totalBytes(), m.maxAllocationBytes(),
+                        m.usedBytes(), m.peakBytes(), m.limitBytes(), m.source());
+        return new MemoryPlanner(config, backend.memoryModel(), free, backend.instanceName())
                 .plan(arch, new MemoryPlanner.Data(rows, targetCols, streamed), backend.precision(),
                         backend.supportedPrecisions().contains(io.logitnet.backend.Precision.BF16));
     }
@@ -280,25 +290,41 @@ public final class Trainer {
                 + n + " training rows, tolerance " + Metrics.format(config.tolerance()) + ", backend " + b.name(),
                 config.maxIterations());
         List<EpochResult> results = new ArrayList<>();
+        // every row on the device when they fit; otherwise one chunk's buffers, each chunk copied in as it is needed
+        long held = 0; // the network's parameters and gradients, which the plan counts, are allocated already
+        for (Tensor t : net.parameters()) {
+            held += 2 * b.memoryModel().tensorBytes(t.size());
+        }
+        boolean resident = plan(net.architecture(), n + (val == null ? 0 : val.rows()), train.targetCols(), false, b,
+                held).rowsOnDevice();
+        int d = train.cols();
+        int tc = train.targetCols();
+        List<int[]> ranges = new ArrayList<>();
+        for (int start = 0; start < n; start += FULL_BATCH_CHUNK) {
+            ranges.add(new int[] {start, Math.min(FULL_BATCH_CHUNK, n - start)});
+        }
         try (Tensor lossSum = b.allocate(1, 1)) {
-            for (int start = 0; start < n; start += FULL_BATCH_CHUNK) {
-                int rows = Math.min(FULL_BATCH_CHUNK, n - start);
-                Dataset part = train.range(start, start + rows);
-                chunks.add(new Tensor[] {b.upload(part.x(), rows, part.cols()),
-                        b.upload(part.y(), rows, part.targetCols())});
+            if (resident) {
+                for (int[] c : ranges) {
+                    Dataset part = train.range(c[0], c[0] + c[1]);
+                    chunks.add(new Tensor[] {b.upload(part.x(), c[1], d), b.upload(part.y(), c[1], tc)});
+                }
+            } else {
+                chunks.add(new Tensor[] {b.allocate(FULL_BATCH_CHUNK, d), b.allocate(FULL_BATCH_CHUNK, tc)});
             }
-            if (chunks.size() > 1) {
+            if (ranges.size() > 1) {
                 for (Tensor p : net.parameters()) {
                     accum.add(b.allocate(p.rows(), p.cols()));
                 }
             }
             Lbfgs.Objective objective = () -> {
                 b.fill(lossSum, 0f);
-                if (chunks.size() == 1) {
+                if (ranges.size() == 1) {
                     net.forwardBackward(chunks.get(0)[0], chunks.get(0)[1], lossSum);
                 } else {
                     accum.forEach(t -> b.fill(t, 0f));
-                    for (Tensor[] c : chunks) {
+                    for (int k = 0; k < ranges.size(); k++) {
+                        Tensor[] c = chunk(b, train, resident, chunks, ranges.get(k), k);
                         net.forwardBackward(c[0], c[1], lossSum);
                         for (int i = 0; i < accum.size(); i++) {
                             b.axpy((float) c[0].rows() / n, net.gradients().get(i), accum.get(i));
@@ -343,6 +369,23 @@ public final class Trainer {
             }
             accum.forEach(Tensor::close);
         }
+    }
+
+    /**
+     * Chunk {@code k} of the training rows: its tensors when every row is on the device, otherwise the rows copied
+     * from the host into (the first rows of) the one chunk's buffers.
+     */
+    private static Tensor[] chunk(Backend b, Dataset train, boolean resident, List<Tensor[]> chunks, int[] range,
+                                  int k) {
+        if (resident) {
+            return chunks.get(k);
+        }
+        Tensor[] buf = chunks.get(0);
+        Tensor x = range[1] == buf[0].rows() ? buf[0] : b.prefixRows(buf[0], range[1]);
+        Tensor y = range[1] == buf[1].rows() ? buf[1] : b.prefixRows(buf[1], range[1]);
+        b.upload(train.x(), range[0] * train.cols(), x);
+        b.upload(train.y(), range[0] * train.targetCols(), y);
+        return new Tensor[] {x, y};
     }
 
     /** Mean loss and metrics of a whole data set, in chunks. */

@@ -112,4 +112,60 @@ public abstract class MemoryPlanConformanceTest {
             b.close();
         }
     }
+
+    /**
+     * L-BFGS on more rows than the device holds: with a cap one byte below what keeping every row on the device
+     * needs, the plan keeps them on the host and copies one chunk at a time, the run stays within the cap, and its
+     * parameters are the bits of the run that kept every row on the device (the same sums in the same order).
+     */
+    @org.junit.jupiter.api.Test
+    void lbfgsCopiesChunksFromTheHostWhenTheRowsDoNotFit() {
+        int rows = 40_000;
+        int cols = 30;
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        float[] x = new float[rows * cols];
+        float[] y = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            double z = 0;
+            for (int j = 0; j < cols; j++) {
+                x[i * cols + j] = (float) r.nextGaussian();
+                z += (j % 3 - 1) * 0.3 * x[i * cols + j];
+            }
+            y[i] = z + r.nextGaussian() > 0 ? 1f : 0f;
+        }
+        Dataset data = new Dataset(x, rows, cols, y, 1, null);
+        Architecture glm = new Architecture(List.of(cols, 1), List.of(), Loss.SIGMOID_BINARY_CROSS_ENTROPY);
+        Trainer trainer = new Trainer(TrainConfig.defaults().withOptimizer(OptimizerSpec.lbfgs())
+                .withMaxIterations(4), null);
+        List<float[]> resident;
+        Backend b = BackendTestSupport.openOrSkip(selection());
+        try (Network net = Network.create(b, glm, Init.ZEROS, 1, false)) {
+            MemoryPlan all = trainer.plan(glm, rows, 1, false, b);
+            assertTrue(all.rowsOnDevice() && all.fits(), all.table());
+            trainer.fit(net, data);
+            resident = net.parameterArrays();
+        } finally {
+            b.close();
+        }
+        Backend capped = BackendTestSupport.openOrSkip(selection());
+        try {
+            long need = trainer.plan(glm, rows, 1, false, capped).totalBytes();
+            long limit = capped.memory().usedBytes() + need - 1;
+            capped.setMemoryLimit(limit);
+            MemoryPlan plan = trainer.plan(glm, rows, 1, false, capped);
+            assertTrue(plan.fits() && !plan.rowsOnDevice(), plan.table());
+            assertTrue(plan.table().contains("copied from the host"), plan.table());
+            try (Network net = Network.create(capped, glm, Init.ZEROS, 1, false)) {
+                trainer.fit(net, data);
+                List<float[]> chunked = net.parameterArrays();
+                for (int i = 0; i < resident.size(); i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(resident.get(i), chunked.get(i),
+                            "parameter " + i + ": the same sums in the same order");
+                }
+            }
+            assertTrue(capped.memory().peakBytes() <= limit, capped.memory().toString());
+        } finally {
+            capped.close();
+        }
+    }
 }
