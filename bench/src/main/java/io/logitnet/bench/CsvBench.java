@@ -42,10 +42,11 @@ import java.util.Random;
  * regression on the CPU backend) against {@code /usr/bin/python3} with pandas {@code read_csv} + scikit-learn
  * {@code LogisticRegression().fit}, and {@code evaluate} (read + predict) against pandas + {@code predict_proba}:
  * wall time of each process from start to exit and its peak resident memory. Then a CSV of about 2 GB is streamed
- * through one epoch of Adam in a JVM with {@code -Xmx1g}.
+ * through one epoch of Adam in a JVM with {@code -Xmx1g}. Run from the command's jar, it also times the
+ * {@code logitnet} command itself (train with scikit-learn's penalty, train unpenalized with inference, evaluate).
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar io.logitnet.bench.CsvBench --out bench/results
+ * java -cp cli/target/logitnet.jar io.logitnet.bench.CsvBench --out bench/results
  * </pre>
  */
 public final class CsvBench {
@@ -142,6 +143,7 @@ public final class CsvBench {
             case "train" -> train(Path.of(args[1]), Path.of(args[2]));
             case "evaluate" -> evaluate(Path.of(args[1]), Path.of(args[2]));
             case "stream" -> stream(Path.of(args[1]), Integer.parseInt(args[2]));
+            case "cli" -> cli(Arrays.copyOfRange(args, 1, args.length));
             default -> throw new IllegalArgumentException(args[0]);
         };
         o.put("in_jvm_s", (System.nanoTime() - t0) / 1e9);
@@ -150,14 +152,19 @@ public final class CsvBench {
         System.out.println(o);
     }
 
-    /** What {@code logitnet train --model logistic --backend cpu} does: read, standardize, L-BFGS; saves the model. */
+    /**
+     * What {@code logitnet train --model logistic --l2 1/n --backend cpu} does: read, standardize, L-BFGS; saves the
+     * model.
+     */
     static ObjectNode train(Path file, Path model) throws IOException {
         ObjectNode o = JSON.createObjectNode();
         long t0 = System.nanoTime();
         TrainingData d = CsvReader.readTraining(file, Target.classes("y"), FeatureSelection.all());
         long t1 = System.nanoTime();
         try (CpuBackend cpu = new CpuBackend()) {
-            LogisticRegression m = new LogisticRegression().backend(cpu).standardize(true);
+            // l2 = 1/n: the objective scikit-learn's default C = 1 minimizes (a penalized fit has no Newton finish)
+            LogisticRegression m = new LogisticRegression().backend(cpu).standardize(true)
+                    .l2((float) (1.0 / d.dataset().rows()));
             History h = m.fit(d.dataset());
             long t2 = System.nanoTime();
             ObjectNode saved = JSON.createObjectNode();
@@ -223,6 +230,47 @@ public final class CsvBench {
         return o;
     }
 
+    /** The class of the {@code logitnet} command, when this class path has it (the CLI's jar), else null. */
+    static final String CLI_MAIN = "io.logitnet.cli.Main";
+
+    static boolean cliPresent() {
+        try {
+            Class.forName(CLI_MAIN, false, CsvBench.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The {@code logitnet} command itself, end to end in this JVM ({@code Main.run}, what {@code java -jar
+     * logitnet.jar} runs): what it printed is kept to read the accuracy it reports.
+     */
+    static ObjectNode cli(String[] args) {
+        ObjectNode o = JSON.createObjectNode();
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        int status;
+        long t0 = System.nanoTime();
+        try {
+            System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+            status = (int) Class.forName(CLI_MAIN).getMethod("run", String[].class).invoke(null, (Object) args);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot run " + CLI_MAIN + ": " + e, e);
+        } finally {
+            System.setOut(stdout);
+        }
+        String text = printed.toString(StandardCharsets.UTF_8);
+        if (status != 0) {
+            throw new IllegalStateException("logitnet " + String.join(" ", args) + " exited with " + status + ":\n"
+                    + text);
+        }
+        o.put("work_s", (System.nanoTime() - t0) / 1e9);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(?:train_)?accuracy: (\\S+)").matcher(text);
+        o.put("accuracy", m.find() ? Double.parseDouble(m.group(1)) : Double.NaN);
+        return o;
+    }
+
     private static double accuracy(LogisticRegression m, Dataset d) {
         float[] p = m.predictRaw(d.x(), d.rows());
         int correct = 0;
@@ -238,7 +286,9 @@ public final class CsvBench {
                                   Path work, String command) throws Exception {
         ObjectNode report = JSON.createObjectNode();
         report.put("date", LocalDate.now().toString());
-        report.put("command", "java -cp bench/target/benchmarks.jar io.logitnet.bench.CsvBench " + command);
+        String cp = System.getProperty("java.class.path");
+        report.put("command", "java -cp " + (cp.contains(java.io.File.pathSeparator) ? "bench/target/benchmarks.jar"
+                : cp) + " io.logitnet.bench.CsvBench " + command);
         report.set("machine", JSON.valueToTree(MachineInfo.describe()));
         report.put("load_before", MachineInfo.loadAverage());
         Path data = work.resolve("data-" + rows + "x" + cols + ".csv");
@@ -262,6 +312,19 @@ public final class CsvBench {
                     null));
             runs.add(timed("python_evaluate", List.of(), List.of("evaluate", data.toString(), pmodel.toString()),
                     List.of(python, script.toString())));
+            if (cliPresent()) {
+                // the command a user types: --l2 1/n is scikit-learn's default C = 1 for this objective; without
+                // it the command fits the unpenalized model and adds Newton's finish and the inference table
+                Path cmodel = work.resolve("model.safetensors");
+                List<String> train = List.of("cli", "train", "--data", data.toString(), "--target", "y", "--model",
+                        "logistic", "--backend", "cpu", "--out", cmodel.toString());
+                List<String> l2 = new ArrayList<>(train);
+                l2.addAll(List.of("--l2", Double.toString(1.0 / rows)));
+                runs.add(timed("cli_train", List.of(), l2, null));
+                runs.add(timed("cli_train_inference", List.of(), train, null));
+                runs.add(timed("cli_evaluate", List.of(), List.of("cli", "evaluate", "--model", cmodel.toString(),
+                        "--data", data.toString()), null));
+            }
         }
         ObjectNode summary = report.putObject("summary");
         for (String what : List.of("train", "evaluate")) {
@@ -272,6 +335,15 @@ public final class CsvBench {
             summary.put(what + "_ratio", lw / pw);
             summary.put(what + "_logitnet_peak_rss_mib", median(runs, "logitnet_" + what, "peak_rss_bytes") / (1 << 20));
             summary.put(what + "_python_peak_rss_mib", median(runs, "python_" + what, "peak_rss_bytes") / (1 << 20));
+        }
+        for (String what : List.of("cli_train", "cli_train_inference", "cli_evaluate")) {
+            if (runs.findValuesAsText("name").contains(what)) {
+                double w = median(runs, what, "wall_s");
+                double pw = median(runs, what.equals("cli_evaluate") ? "python_evaluate" : "python_train", "wall_s");
+                summary.put(what + "_wall_s", w);
+                summary.put(what + "_ratio", w / pw);
+                summary.put(what + "_peak_rss_mib", median(runs, what, "peak_rss_bytes") / (1 << 20));
+            }
         }
         Files.deleteIfExists(data);
         if (streamGb > 0) {
@@ -379,6 +451,22 @@ public final class CsvBench {
                     s.get(what + "_logitnet_peak_rss_mib").asDouble(), s.get(what + "_python_peak_rss_mib")
                             .asDouble()));
         }
+        if (s.has("cli_train_wall_s")) {
+            sb.append("\nThe `logitnet` command itself (`Main.run` in a fresh JVM, as `java -jar logitnet.jar` runs "
+                    + "it), against the same Python runs:\n\n| command | wall | peak RSS | ratio |\n|---|---|---|---|\n");
+            String[][] rowsOf = {{"cli_train", "`logitnet train ... --model logistic --l2 1/n` (scikit-learn's C = 1)"},
+                {"cli_train_inference", "`logitnet train ... --model logistic` (unpenalized: Newton finish and "
+                    + "inference table)"},
+                {"cli_evaluate", "`logitnet evaluate`"}};
+            for (String[] c : rowsOf) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.2f s | %.0f MiB | %.2f× |\n", c[1],
+                        s.get(c[0] + "_wall_s").asDouble(), s.get(c[0] + "_peak_rss_mib").asDouble(),
+                        s.get(c[0] + "_ratio").asDouble()));
+            }
+        } else {
+            sb.append("\nThe `logitnet` command itself was not run (this class path has no CLI: run the bench from "
+                    + "cli/target/logitnet.jar).\n");
+        }
         JsonNode st = r.get("stream");
         if (st != null) {
             sb.append(String.format(Locale.ROOT, "\nStreaming: %.2f GB file (%d rows) in a JVM with -Xmx1g (max "
@@ -392,8 +480,9 @@ public final class CsvBench {
         }
         sb.append("\n## Every run\n\n| run | wall s | read s | fit/predict s | peak RSS MiB | accuracy |\n"
                 + "|---|---|---|---|---|---|\n");
-        r.get("runs").forEach(x -> sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %d | %.4f |\n",
-                x.get("name").asText(), x.get("wall_s").asDouble(), x.get("read_s").asDouble(),
+        r.get("runs").forEach(x -> sb.append(String.format(Locale.ROOT, "| %s | %.2f | %s | %.2f | %d | %.4f |\n",
+                x.get("name").asText(), x.get("wall_s").asDouble(),
+                x.has("read_s") ? String.format(Locale.ROOT, "%.2f", x.get("read_s").asDouble()) : "–",
                 x.has("fit_s") ? x.get("fit_s").asDouble() : x.has("predict_s") ? x.get("predict_s").asDouble()
                         : x.get("work_s").asDouble(),
                 x.get("peak_rss_bytes").asLong() >> 20,

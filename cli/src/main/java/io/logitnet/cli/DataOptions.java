@@ -59,14 +59,7 @@ final class DataOptions {
         if (labels != null || DataFormat.detect(data).isIdx()) {
             throw new Main.UserException("--stream reads CSV files; IDX data is read into memory");
         }
-        if (target == null) {
-            throw new Main.UserException("--target COLUMN is required with CSV data");
-        }
-        if (features != null && exclude != null) {
-            throw new Main.UserException("give --features or --exclude, not both");
-        }
-        FeatureSelection selection = features != null ? FeatureSelection.only(features)
-                : exclude != null ? FeatureSelection.excluding(exclude) : FeatureSelection.all();
+        FeatureSelection selection = csvSelection();
         Target t = classify ? Target.classes(target) : counts ? Target.counts(target) : Target.values(target);
         try {
             CsvBatchSource s = CsvBatchSource.open(data, t, selection,
@@ -75,6 +68,18 @@ final class DataOptions {
         } catch (ColumnTypeException e) {
             throw new Main.UserException(e.getMessage() + fix(e));
         }
+    }
+
+    /** The CSV's target must be named; the features are all the others, --features, or all but --exclude. */
+    private FeatureSelection csvSelection() {
+        if (target == null) {
+            throw new Main.UserException("--target COLUMN is required with CSV data");
+        }
+        if (features != null && exclude != null) {
+            throw new Main.UserException("give --features or --exclude, not both");
+        }
+        return features != null ? FeatureSelection.only(features)
+                : exclude != null ? FeatureSelection.excluding(exclude) : FeatureSelection.all();
     }
 
     /**
@@ -107,14 +112,7 @@ final class DataOptions {
         if (labels != null) {
             throw new Main.UserException("--labels applies to IDX data; a CSV file names its target with --target");
         }
-        if (target == null) {
-            throw new Main.UserException("--target COLUMN is required with CSV data");
-        }
-        if (features != null && exclude != null) {
-            throw new Main.UserException("give --features or --exclude, not both");
-        }
-        FeatureSelection selection = features != null ? FeatureSelection.only(features)
-                : exclude != null ? FeatureSelection.excluding(exclude) : FeatureSelection.all();
+        FeatureSelection selection = csvSelection();
         Target t = classify ? Target.classes(target) : counts ? Target.counts(target) : Target.values(target);
         TrainingData d;
         try {

@@ -114,6 +114,12 @@ final class TrainCommand implements Callable<Integer> {
                     + "--no-standardize to train on raw features)")
     Boolean standardize;
 
+    @Option(names = "--inference", negatable = true,
+            description = "GLMs: end the fit with Newton's method in double and print the inference table (standard "
+                    + "errors, p-values, AIC), as R's glm does (default: on; --no-inference keeps the optimizer's "
+                    + "estimates and skips the finish's time and memory, as scikit-learn does)")
+    Boolean inference;
+
     @Mixin
     BackendOptions backendOptions;
 
@@ -153,6 +159,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         m.config(config(m.trainConfig(), m.resumeState()));
         m.standardize(standardize == null || standardize).target(p.target()).checkpointTo(out);
+        if (m instanceof Glm<?> glm && inference != null) {
+            glm.inference(inference);
+        }
         if (p.classes() != null) {
             m.classLabels(p.classes().labels());
         }
@@ -264,6 +273,9 @@ final class TrainCommand implements Callable<Integer> {
             refuse(task != null, "--task applies to --model mlp only (the other models' task follows from the model)");
             refuse(hidden != null, "--hidden applies to --model mlp only");
             refuse(activation != null, "--activation applies to --model mlp only");
+        } else {
+            refuse(inference != null, "--inference and --no-inference apply to the GLMs (logistic, softmax, linear, "
+                    + "poisson), not to --model mlp");
         }
         if (hidden != null) {
             for (int w : hidden) {

@@ -217,6 +217,12 @@ class CliTest extends CliHarness {
         assertTrue(stdout().contains("inference: none") && stdout().contains("L2 penalty"), stdout());
         assertEquals(2, run("inspect", "--model", m.toString(), "--summary", "--json"));
         assertTrue(stderr().contains("L2 penalty"), stderr());
+        // asked not to, the fit skips the Newton finish and says so; an MLP has no such option
+        assertEquals(0, run(trainCircles("--model", "logistic", "--no-inference", "--out", m.toString())), stderr());
+        assertTrue(stdout().contains("inference: none") && stdout().contains("--no-inference"), stdout());
+        assertEquals(2, run(trainCircles("--model", "mlp", "--hidden", "4", "--no-inference", "--out",
+                m.toString())));
+        assertTrue(stderr().contains("--inference and --no-inference apply to the GLMs"), stderr());
     }
 
     @Test

@@ -11,7 +11,7 @@ import java.util.logging.Logger;
  * Java fallback, and logs each miss at WARNING on every run. Which BLAS it found is reported by the backend
  * ({@link CpuBackend#blasName()}, {@code logitnet devices}), so the search itself is kept quiet.
  */
-final class Netlib {
+public final class Netlib {
     /** Held so that the logger (and its level) is not collected before netlib's own reference. */
     private static final Logger LOGGER = Logger.getLogger("dev.ludovic.netlib");
     private static final BLAS BLAS_INSTANCE = load();
@@ -29,7 +29,8 @@ final class Netlib {
         }
     }
 
-    static BLAS blas() {
+    /** netlib's BLAS (the system's OpenBLAS when installed), found without the warnings of its search. */
+    public static BLAS blas() {
         return BLAS_INSTANCE;
     }
 }

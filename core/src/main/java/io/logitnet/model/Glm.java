@@ -50,6 +50,20 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
         return train(architectureFor(data.cols(), targets), data);
     }
 
+    private boolean inference = true;
+
+    /**
+     * Whether {@code fit} ends with Newton's method in double precision and computes the inference (on by default,
+     * as R's {@code glm} and statsmodels do). Off, the fit keeps the optimizer's estimates (as scikit-learn does) and
+     * saves the time and device memory of the finish (about six float32 copies of the design, and a few products
+     * over it per Newton step); {@link #summary()} then says it was not requested.
+     */
+    @SuppressWarnings("unchecked")
+    public M inference(boolean on) {
+        this.inference = on;
+        return (M) this;
+    }
+
     /** The fit ends with Newton's method in double and the inference (saved with the final checkpoint). */
     @Override
     protected void afterTraining(Dataset data) {
@@ -133,7 +147,11 @@ public abstract class Glm<M extends Glm<M>> extends NetworkModel<M> {
     private void finishWithNewton(Dataset data) {
         summary = null;
         noSummary = null;
-        if (config.l2() > 0) {
+        if (!inference) {
+            noSummary = new InferenceUnavailableException(InferenceUnavailableException.Reason.NOT_REQUESTED,
+                    List.of(), "not computed: the fit was asked to skip Newton's finish and the inference (inference "
+                    + "off, --no-inference); the estimates are the optimizer's");
+        } else if (config.l2() > 0) {
             noSummary = new InferenceUnavailableException(InferenceUnavailableException.Reason.PENALIZED,
                     List.of(), "fitted with an L2 penalty (l2 = " + config.l2() + "): the estimates are shrunk "
                     + "towards 0, so Wald standard errors, p-values and intervals would mislead; fit with l2 = 0 "

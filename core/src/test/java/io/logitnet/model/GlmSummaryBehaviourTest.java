@@ -42,6 +42,25 @@ class GlmSummaryBehaviourTest {
     }
 
     @Test
+    void inferenceOffKeepsTheOptimizersEstimatesAndSaysItWasNotRequested() {
+        Dataset d = GlmData.mtcars();
+        LogisticRegression with = new LogisticRegression().backend(cpu);
+        with.fit(d);
+        LogisticRegression without = new LogisticRegression().backend(cpu).inference(false);
+        without.fit(d);
+        InferenceUnavailableException e = assertThrows(InferenceUnavailableException.class, without::summary);
+        assertEquals(Reason.NOT_REQUESTED, e.reason());
+        assertTrue(e.getMessage().contains("not computed"), e.getMessage());
+        with.summary(); // the default computes it
+        // the optimizer's estimates are the same maximum up to L-BFGS's tolerance, not Newton's refinement of it
+        float[] a = with.coefficients();
+        float[] b = without.coefficients();
+        for (int j = 0; j < a.length; j++) {
+            assertEquals(a[j], b[j], 1e-2 * (1 + Math.abs(a[j])), "coefficient " + j);
+        }
+    }
+
+    @Test
     void modelBuiltFromCoefficientsHasNoData() {
         LogisticRegression m = LogisticRegression.of(new float[] {1f}, 0f, null);
         assertEquals(Reason.NOT_FITTED_ON_DATA,

@@ -36,7 +36,7 @@ import java.util.Map;
  * move. Device memory: six float32 copies of the design. D is the standardized data rounded to float32, so results
  * are those of the data perturbed by float32 rounding (about 1e-8 relative on R's cars, whose data are exact).
  */
-final class DeviceDesign implements AutoCloseable {
+final class DeviceDesign implements Design {
     /** Bits of each exact slice. */
     static final int SLICE_BITS = 7;
     /** Rows whose slice products a float32 sum adds exactly: 1024 · 2^7 · 2^7 = 2^24. */
@@ -83,8 +83,17 @@ final class DeviceDesign implements AutoCloseable {
         java.util.Arrays.fill(one, 1f);
         this.ones = b.upload(one, 1, cols);
         try {
-            for (int start = 0; start < rows; start += chunkRows) {
-                chunks.add(upload(start, Math.min(chunkRows, rows - start)));
+            // the host splitting of a group of chunks runs on every core; the uploads follow in order
+            int group = 2 * Runtime.getRuntime().availableProcessors();
+            for (int start = 0; start < rows; start += group * chunkRows) {
+                int first = start;
+                int count = (int) Math.min(group, ((long) rows - start + chunkRows - 1) / chunkRows);
+                List<HostChunk> split = java.util.stream.IntStream.range(0, count).parallel()
+                        .mapToObj(c -> split(first + c * chunkRows, Math.min(chunkRows, rows - first - c * chunkRows)))
+                        .toList();
+                for (HostChunk h : split) {
+                    chunks.add(upload(h));
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -92,11 +101,13 @@ final class DeviceDesign implements AutoCloseable {
         }
     }
 
-    int rows() {
+    @Override
+    public int rows() {
         return rows;
     }
 
-    int cols() {
+    @Override
+    public int cols() {
         return cols;
     }
 
@@ -105,14 +116,13 @@ final class DeviceDesign implements AutoCloseable {
         return j == 0 ? 1f : (float) ((x[i * p + j - 1] - mean[j - 1]) / sd[j - 1]);
     }
 
-    private Chunk upload(int start, int n) {
+    /** A chunk split on the host: D, its 12-bit halves, its two 7-bit slices and tail (row-major), column maxima. */
+    private record HostChunk(int start, int rows, float[][] parts, double[] colMax) {
+    }
+
+    private HostChunk split(int start, int n) {
         int size = n * cols;
         float[] d = new float[size];
-        float[] dHi = new float[size];
-        float[] dLo = new float[size];
-        float[] t1 = new float[size];
-        float[] t2 = new float[size];
-        float[] q = new float[size];
         double[] colMax = new double[cols];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < cols; j++) {
@@ -121,32 +131,52 @@ final class DeviceDesign implements AutoCloseable {
                 colMax[j] = Math.max(colMax[j], Math.abs(v));
             }
         }
-        float[] s = new float[3];
+        float[] dHi = new float[size];
+        float[] dLo = new float[size];
+        float[] t1 = new float[size];
+        float[] t2 = new float[size];
+        float[] q = new float[size];
+        // per column, the slice units 2^(e-7), 2^(e-14) and their reciprocals (powers of two: multiplying is exact)
+        double[] u1 = new double[cols];
+        double[] u2 = new double[cols];
+        double[] r1 = new double[cols];
+        double[] r2 = new double[cols];
         for (int j = 0; j < cols; j++) {
             int e = exponentAbove(colMax[j]);
-            for (int i = 0; i < n; i++) {
+            u1[j] = Math.scalb(1.0, e - SLICE_BITS);
+            u2[j] = Math.scalb(1.0, e - 2 * SLICE_BITS);
+            r1[j] = Math.scalb(1.0, SLICE_BITS - e);
+            r2[j] = Math.scalb(1.0, 2 * SLICE_BITS - e);
+        }
+        float[] s = new float[3];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < cols; j++) {
                 int o = i * cols + j;
                 float v = d[o];
                 float h = high12(v);
                 dHi[o] = h;
                 dLo[o] = v - h;
-                slice(v, e, s);
+                slice(v, u1[j], r1[j], u2[j], r2[j], s);
                 t1[o] = s[0];
                 t2[o] = s[1];
                 q[o] = s[2];
             }
         }
+        return new HostChunk(start, n, new float[][] {d, dHi, dLo, t1, t2, q}, colMax);
+    }
+
+    private Chunk upload(HostChunk h) {
         List<Tensor> made = new ArrayList<>();
         try {
-            for (float[] a : new float[][] {d, dHi, dLo, t1, t2, q}) {
-                made.add(b.upload(a, n, cols));
+            for (float[] a : h.parts()) {
+                made.add(b.upload(a, h.rows(), cols));
             }
         } catch (RuntimeException ex) {
             made.forEach(Tensor::close);
             throw ex;
         }
-        return new Chunk(start, n, made.get(0), made.get(1), made.get(2), made.get(3), made.get(4), made.get(5),
-                colMax);
+        return new Chunk(h.start(), h.rows(), made.get(0), made.get(1), made.get(2), made.get(3), made.get(4),
+                made.get(5), h.colMax());
     }
 
     // ---- exact splitting on the host ----
@@ -157,6 +187,19 @@ final class DeviceDesign implements AutoCloseable {
             return 0;
         }
         return Math.max(-100, Math.getExponent(max) + 1);
+    }
+
+    /**
+     * v rounded to 12 significant bits, to nearest even (on the float's bits: the significand's 12 low bits are
+     * rounded away, a carry moves into the exponent); v - high12(v) then has at most 12 (Dekker's split, exact).
+     * Equal to {@link #high12(double)} for every normal float; a subnormal is rounded at 2^-137, which still
+     * leaves both parts with at most 12 bits.
+     */
+    static float high12(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        int sign = bits & 0x80000000;
+        int mag = bits & 0x7fffffff;
+        return Float.intBitsToFloat(sign | ((mag + 0x7ff + ((mag >>> 12) & 1)) & 0x7ffff000));
     }
 
     /** v rounded to 12 significant bits; v - high12(v) then has at most 12 (Dekker's split, exact). */
@@ -173,11 +216,15 @@ final class DeviceDesign implements AutoCloseable {
      * float32, and the tail v - s1 - s2 rounded to float32 (exact when v is a float).
      */
     static void slice(double v, int e, float[] out) {
-        double u1 = Math.scalb(1.0, e - SLICE_BITS);
-        double u2 = Math.scalb(1.0, e - 2 * SLICE_BITS);
-        double s1 = Math.rint(v / u1) * u1;
+        slice(v, Math.scalb(1.0, e - SLICE_BITS), Math.scalb(1.0, SLICE_BITS - e), Math.scalb(1.0, e - 2 * SLICE_BITS),
+                Math.scalb(1.0, 2 * SLICE_BITS - e), out);
+    }
+
+    /** {@link #slice(double, int, float[])} with the units u1, u2 and their reciprocals (powers of two) given. */
+    private static void slice(double v, double u1, double r1, double u2, double r2, float[] out) {
+        double s1 = Math.rint(v * r1) * u1;
         double r = v - s1;
-        double s2 = Math.rint(r / u2) * u2;
+        double s2 = Math.rint(r * r2) * u2;
         out[0] = (float) s1;
         out[1] = (float) s2;
         out[2] = (float) (r - s2);
@@ -186,7 +233,8 @@ final class DeviceDesign implements AutoCloseable {
     // ---- products ----
 
     /** η = D·β in double on the host, {@code beta: [m][cols]}, returns {@code [rows][m]}: the anchor. */
-    double[][] etaOnHost(double[][] beta) {
+    @Override
+    public double[][] etaOnHost(double[][] beta) {
         int m = beta.length;
         double[][] eta = new double[rows][m];
         double[] row = new double[cols];
@@ -209,7 +257,8 @@ final class DeviceDesign implements AutoCloseable {
      * D·δ on the device, {@code delta: [m][cols]} split into float32 high and low parts, returns {@code [rows][m]}.
      * Accurate to float32 round-off relative to Σ|D·δ|, so it is meant for small differences from an anchor.
      */
-    double[][] etaOnDevice(double[][] delta) {
+    @Override
+    public double[][] etaDelta(double[][] delta) {
         int m = delta.length;
         float[] split = new float[cols * 2 * m];
         for (int j = 0; j < cols; j++) {
@@ -238,7 +287,8 @@ final class DeviceDesign implements AutoCloseable {
     }
 
     /** Dᵀ·R for {@code r: [rows][m]} (e.g. score residuals), returns {@code [cols][m]}. */
-    double[][] crossprod(double[][] r) {
+    @Override
+    public double[][] crossprod(double[][] r) {
         int m = r[0].length;
         double[] colScale = new double[m];
         for (double[] ri : r) {
@@ -275,7 +325,8 @@ final class DeviceDesign implements AutoCloseable {
     }
 
     /** Dᵀ·diag(w)·D, returns {@code [cols][cols]}, symmetrized. */
-    double[][] gram(double[] weights) {
+    @Override
+    public double[][] gram(double[] weights) {
         // scale by a power of two so that |w| ≤ 1 (exact), and undo it at the end
         double wmax = 0;
         for (double v : weights) {

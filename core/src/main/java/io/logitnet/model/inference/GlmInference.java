@@ -4,6 +4,7 @@ import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.InvalidDataException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Precision;
+import io.logitnet.cpu.CpuBackend;
 import io.logitnet.data.Dataset;
 import io.logitnet.data.Standardizer;
 import io.logitnet.model.inference.InferenceUnavailableException.Reason;
@@ -54,7 +55,8 @@ public final class GlmInference {
     /**
      * Runs Newton's method from the given fit and returns the estimates and their inference.
      *
-     * @param backend    where the products run (its precision is set to FP32 meanwhile)
+     * @param backend    where the products run (its precision is set to FP32 meanwhile): on the device, exact in
+     *                   float32 by slicing ({@link DeviceDesign}), or, for the CPU backend, in double on the host
      * @param data       the rows the model was trained on (targets: 0/1, counts, values or class indices)
      * @param family     the model's family
      * @param classes    K for softmax regression, else ignored
@@ -65,15 +67,20 @@ public final class GlmInference {
      */
     public static Result fit(Backend backend, Dataset data, Family family, int classes, float[] weights,
                              float[] intercepts, String model) {
-        return fit(backend, data, family, classes, weights, intercepts, model, DeviceDesign.MAX_CHUNK_ROWS);
+        return fit(backend, data, family, classes, weights, intercepts, model, 0);
     }
 
     /**
      * As {@link #fit(Backend, Dataset, Family, int, float[], float[], String)} with the rows per device chunk given
-     * (1 to {@link DeviceDesign#MAX_CHUNK_ROWS} = 1024; fewer use more, smaller products: for tests).
+     * (1 to {@link DeviceDesign#MAX_CHUNK_ROWS} = 1024; fewer use more, smaller products: for tests), on the device
+     * path for every backend, the CPU's included; 0 chooses as that method does.
      */
     public static Result fit(Backend backend, Dataset data, Family family, int classes, float[] weights,
                              float[] intercepts, String model, int chunkRows) {
+        if (chunkRows < 0 || chunkRows > DeviceDesign.MAX_CHUNK_ROWS) {
+            throw new IllegalArgumentException("chunk rows " + chunkRows + " not in [0, " + DeviceDesign.MAX_CHUNK_ROWS
+                    + "]");
+        }
         int n = data.rows();
         int p = data.cols();
         int cols = p + 1;
@@ -111,7 +118,10 @@ public final class GlmInference {
         if (before != Precision.FP32) {
             backend.setPrecision(Precision.FP32);
         }
-        try (DeviceDesign design = new DeviceDesign(backend, data.x(), n, p, scaling[0], scaling[1], chunkRows)) {
+        try (Design design = chunkRows == 0 && backend instanceof CpuBackend
+                ? new HostDesign(data.x(), n, p, scaling[0], scaling[1])
+                : new DeviceDesign(backend, data.x(), n, p, scaling[0], scaling[1],
+                        chunkRows == 0 ? DeviceDesign.MAX_CHUNK_ROWS : chunkRows)) {
             Newton newton = new Newton(design, family, data.y(), m, names);
             newton.run(standardize(startingPoint(family, m, p, weights, intercepts), scaling[0], scaling[1]));
             return newton.result(model, classes, extraParameter, scaling);
@@ -196,7 +206,7 @@ public final class GlmInference {
 
     /** Newton's method on the standardized design and what it ends with. */
     private static final class Newton {
-        private final DeviceDesign design;
+        private final Design design;
         private final Family family;
         private final float[] y;
         private final int n;
@@ -214,7 +224,7 @@ public final class GlmInference {
         Cholesky factor;
         int iterations;
 
-        Newton(DeviceDesign design, Family family, float[] y, int m, List<String> names) {
+        Newton(Design design, Family family, float[] y, int m, List<String> names) {
             this.design = design;
             this.family = family;
             this.y = y;
@@ -313,7 +323,7 @@ public final class GlmInference {
             if (zero) {
                 return copy(anchorEta);
             }
-            double[][] d = design.etaOnDevice(delta);
+            double[][] d = design.etaDelta(delta);
             for (int i = 0; i < n; i++) {
                 for (int k = 0; k < m; k++) {
                     d[i][k] += anchorEta[i][k];
@@ -456,7 +466,7 @@ public final class GlmInference {
             for (int k = 0; k < m; k++) {
                 System.arraycopy(v, k * cols, dir[k], 0, cols);
             }
-            double[][] e = design.etaOnDevice(dir);
+            double[][] e = design.etaDelta(dir);
             double scale = 0;
             for (double[] ei : e) {
                 for (double x : ei) {

@@ -34,7 +34,9 @@ public final class InferenceUnavailableException extends LogitNetException {
         /** The model was built from given coefficients, not fitted on data in this process. */
         NOT_FITTED_ON_DATA,
         /** The device could not hold the design matrix and its products. */
-        DEVICE_MEMORY
+        DEVICE_MEMORY,
+        /** The fit was asked not to compute it ({@code inference(false)}, {@code --no-inference}). */
+        NOT_REQUESTED
     }
 
     private final Reason reason;

@@ -130,6 +130,74 @@ class DeviceDesignTest {
         }
     }
 
+    /**
+     * The CPU backend's design in double on the host: the same D element by element, its products within double
+     * round-off of the sums (many chunks of {@link HostDesign#CHUNK_ROWS}, the last one partial), and the device
+     * design's within its bound.
+     */
+    @Test
+    void theHostDesignComputesTheSameProductsInDouble() {
+        Random r = new Random(5);
+        int n = 2 * HostDesign.CHUNK_ROWS + 77;
+        float[] x = new float[n * P];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (50 + r.nextGaussian() * 3);
+        }
+        double[] mean = new double[P];
+        double[] sd = new double[P];
+        java.util.Arrays.fill(mean, 50);
+        java.util.Arrays.fill(sd, 3);
+        double[] w = new double[n];
+        double[][] res = new double[n][2];
+        for (int i = 0; i < n; i++) {
+            w[i] = Math.exp(r.nextGaussian()) * (i % 5 == 0 ? -1 : 1);
+            res[i][0] = r.nextGaussian();
+            res[i][1] = 1e3 + r.nextGaussian();
+        }
+        double[][] beta = {{0.5, -1, 2, 0, 0.25, 1e-3, -3, 7}};
+        double bound = n * 0x1p-53; // a double sum of n terms, in any order, relative to Σ|terms|
+        try (HostDesign h = new HostDesign(x, n, P, mean, sd);
+             DeviceDesign d = new DeviceDesign(cpu, x, n, P, mean, sd, DeviceDesign.MAX_CHUNK_ROWS)) {
+            int cols = h.cols();
+            assertEquals(d.cols(), cols);
+            double[][] g = h.gram(w);
+            double[][] gd = d.gram(w);
+            double[][] c = h.crossprod(res);
+            double[][] eta = h.etaOnHost(beta);
+            double[][] etaDelta = h.etaDelta(beta);
+            for (int a = 0; a < cols; a++) {
+                for (int b = 0; b < cols; b++) {
+                    double exact = 0;
+                    double scale = 0;
+                    for (int i = 0; i < n; i++) {
+                        exact += w[i] * d.design(i, a) * d.design(i, b);
+                        scale += Math.abs(w[i] * d.design(i, a) * d.design(i, b));
+                    }
+                    assertEquals(exact, g[a][b], bound * scale, "host Gram " + a + "," + b);
+                    assertEquals(exact, gd[a][b], 1e-9 * scale, "device Gram " + a + "," + b);
+                    assertEquals(g[a][b], g[b][a], 0.0, "symmetric");
+                }
+                for (int k = 0; k < 2; k++) {
+                    double exact = 0;
+                    double scale = 0;
+                    for (int i = 0; i < n; i++) {
+                        exact += res[i][k] * d.design(i, a);
+                        scale += Math.abs(res[i][k] * d.design(i, a));
+                    }
+                    assertEquals(exact, c[a][k], bound * scale, "host Dᵀr " + a);
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                double s = 0;
+                for (int j = 0; j < cols; j++) {
+                    s += d.design(i, j) * beta[0][j];
+                }
+                assertEquals(s, eta[i][0], 1e-13 * (1 + Math.abs(s)), "host D·β row " + i);
+                assertEquals(eta[i][0], etaDelta[i][0], 0.0, "D·δ is D·β on the host");
+            }
+        }
+    }
+
     @Test
     void predictorDifferenceOnTheDevice() {
         Random r = new Random(2);
@@ -137,7 +205,7 @@ class DeviceDesignTest {
         double[][] s = scaling(x);
         try (DeviceDesign d = new DeviceDesign(cpu, x, N, P, s[0], s[1], 100)) {
             double[][] delta = {{1e-3, -2e-3, 0, 5e-4, 1e-3, -1e-3, 2e-3, 3e-4}, {1, 2, 3, 4, 5, 6, 7, 8}};
-            double[][] eta = d.etaOnDevice(delta);
+            double[][] eta = d.etaDelta(delta);
             double[][] host = d.etaOnHost(delta);
             for (int k = 0; k < 2; k++) {
                 for (int i = 0; i < N; i++) {
@@ -206,6 +274,32 @@ class DeviceDesignTest {
             assertEquals((double) v, (double) out[0] + out[1] + out[2], 0.0, "slices of " + v);
             assertEquals(0, Math.scalb((double) out[0], DeviceDesign.SLICE_BITS - e) % 1.0, 0.0);
             assertTrue(Math.abs(Math.scalb((double) out[0], DeviceDesign.SLICE_BITS - e)) <= 128);
+        }
+    }
+
+    @Test
+    void theFloatSplitIsTheDoubleSplitForNormalFloatsAndStaysExactForSubnormals() {
+        Random r = new Random(11);
+        for (int t = 0; t < 200_000; t++) {
+            float v = Float.intBitsToFloat(r.nextInt());
+            if (!(Math.abs(v) < 0x1p127f)) {
+                continue; // NaN, infinities, and the top binade, whose rounding may carry to infinity (as in double)
+            }
+            float h = DeviceDesign.high12(v);
+            if (Math.abs(v) >= Float.MIN_NORMAL) {
+                assertEquals(DeviceDesign.high12((double) v), h, 0f, "split of " + v);
+            }
+            // both parts have at most 12 significant bits and add up to v exactly
+            float l = v - h;
+            assertEquals((double) v, (double) h + l, 0.0, "parts of " + v);
+            for (float part : new float[] {h, l}) {
+                if (part != 0 && Float.isFinite(part)) {
+                    int lowBits = Integer.numberOfTrailingZeros(Float.floatToRawIntBits(part) & 0x7fffff | 0x800000);
+                    int width = Math.abs(part) >= Float.MIN_NORMAL ? 24 : 23 - Integer.numberOfLeadingZeros(
+                            Float.floatToRawIntBits(part) & 0x7fffff) + 9;
+                    assertTrue(width - lowBits <= 12, "at most 12 bits: " + part + " of " + v);
+                }
+            }
         }
     }
 
