@@ -204,6 +204,18 @@ static void testBiasAndColumnSums() {
             for (long long i = 0; i < n; i++) {
                 added[i] = (float) ((double) x[i] + bias[i % cols]);
             }
+            // bias_activation: the bits of add_row_vector then activation_forward, for every activation
+            for (int f = 0; f < 5; f++) {
+                std::vector<float> fused(n), composed = x;
+                emu_launch(bias_activation, {grid(n)}, {BLOCK}, f, x.data(), bias.data(), fused.data(), n, cols);
+                emu_launch(add_row_vector, {grid(n)}, {BLOCK}, composed.data(), bias.data(), n, cols);
+                emu_launch(activation_forward, {grid(n)}, {BLOCK}, f, composed.data(), composed.data(), n);
+                for (long long i = 0; i < n; i++) {
+                    expect(std::memcmp(&fused[i], &composed[i], sizeof(float)) == 0
+                                   || (std::isnan(fused[i]) && std::isnan(composed[i])),
+                           "bias_activation", (long) i, fused[i], composed[i]);
+                }
+            }
             emu_launch(add_row_vector, {grid(n)}, {BLOCK}, x.data(), bias.data(), n, cols);
             close("add_row_vector", x, added, 0, 0);
         }

@@ -83,6 +83,15 @@ extern "C" __global__ void add_row_vector(float *x, const float *bias, long long
     }
 }
 
+// y[i, j] = f(z[i, j] + bias[j]), the sum rounded to float first (as add_row_vector then activation_forward); y may
+// be z. z and y have n elements in rows of cols.
+extern "C" __global__ void bias_activation(int f, const float *z, const float *bias, float *y, long long n, int cols) {
+    GRID_STRIDE(i, n) {
+        const float s = z[i] + bias[i % cols];
+        y[i] = (float) activation_of(f, (double) s);
+    }
+}
+
 // y = f(z); y may be z.
 extern "C" __global__ void activation_forward(int f, const float *z, float *y, long long n) {
     GRID_STRIDE(i, n) {

@@ -416,6 +416,19 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** One kernel: y = f(z + bias), the sum rounded to float first, as addRowVector then activationForward. */
+    @Override
+    public void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Z = ptr(z, "biasActivation z");
+            CUdeviceptr B = ptr(bias, "biasActivation bias");
+            CUdeviceptr Y = ptr(y, "biasActivation y");
+            Checks.biasActivation(z, bias, y);
+            long n = z.size();
+            launch(Kernels.BIAS_ACTIVATION, elements(n), f.code(), Z, B, Y, n, z.cols());
+        }
+    }
+
     @Override
     public void columnSums(Tensor x, Tensor out) {
         try (BackendGuard.Call c = enter()) {

@@ -10,6 +10,7 @@ import java.util.Locale;
  */
 enum Kernels {
     ADD_ROW_VECTOR,
+    BIAS_ACTIVATION,
     ACTIVATION_FORWARD,
     ACTIVATION_BACKWARD,
     AXPY,

@@ -418,6 +418,19 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** One kernel: y = f(z + bias), the sum rounded to float first, as addRowVector then activationForward. */
+    @Override
+    public void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Z = buffer(z, "biasActivation z");
+            DeviceBuffer B = buffer(bias, "biasActivation bias");
+            DeviceBuffer Y = buffer(y, "biasActivation y");
+            Checks.biasActivation(z, bias, y);
+            long n = z.size();
+            launch(Kernels.BIAS_ACTIVATION, elements(n), f.code(), Z, B, Y, n, z.cols());
+        }
+    }
+
     @Override
     public void columnSums(Tensor x, Tensor out) {
         try (BackendGuard.Call c = guard.enter()) {
