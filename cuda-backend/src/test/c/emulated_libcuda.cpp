@@ -51,7 +51,8 @@ const std::map<std::string, Launcher> kernels = {
     KERNEL(softmax_rows, true),         KERNEL(loss_rows, true),           KERNEL(softmax_cross_entropy_rows, true),
     KERNEL(column_sums_partial, true),  KERNEL(column_sums_finish, false), KERNEL(dot_partial, true),
     KERNEL(sum_partials, true),         KERNEL(axpy, false),               KERNEL(scale, false),
-    KERNEL(sgd_update, false),          KERNEL(adam_update, false),
+    KERNEL(sgd_update, false),          KERNEL(adam_update, false),        KERNEL(round_bf16, false),
+    KERNEL(bias_activation, false),
 };
 
 struct Function {

@@ -6,6 +6,7 @@
 #include "../../../../kernels/src/main/cuda/logitnet.cu"
 
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <random>
 
@@ -203,6 +204,18 @@ static void testBiasAndColumnSums() {
             for (long long i = 0; i < n; i++) {
                 added[i] = (float) ((double) x[i] + bias[i % cols]);
             }
+            // bias_activation: the bits of add_row_vector then activation_forward, for every activation
+            for (int f = 0; f < 5; f++) {
+                std::vector<float> fused(n), composed = x;
+                emu_launch(bias_activation, {grid(n)}, {BLOCK}, f, x.data(), bias.data(), fused.data(), n, cols);
+                emu_launch(add_row_vector, {grid(n)}, {BLOCK}, composed.data(), bias.data(), n, cols);
+                emu_launch(activation_forward, {grid(n)}, {BLOCK}, f, composed.data(), composed.data(), n);
+                for (long long i = 0; i < n; i++) {
+                    expect(std::memcmp(&fused[i], &composed[i], sizeof(float)) == 0
+                                   || (std::isnan(fused[i]) && std::isnan(composed[i])),
+                           "bias_activation", (long) i, fused[i], composed[i]);
+                }
+            }
             emu_launch(add_row_vector, {grid(n)}, {BLOCK}, x.data(), bias.data(), n, cols);
             close("add_row_vector", x, added, 0, 0);
         }
@@ -363,6 +376,45 @@ static void testVectors() {
     }
 }
 
+// round_bf16 against the nearest bfloat16 by distance (ties to the even one), on every 65521st bit pattern, the ties
+// around 1, the largest finite values and the specials; NaN must stay NaN.
+static void testRoundBf16() {
+    std::vector<float> x;
+    for (unsigned long long b = 0; b < (1ULL << 32); b += 65521) {
+        unsigned int u = (unsigned int) b;
+        float f;
+        std::memcpy(&f, &u, 4);
+        x.push_back(f);
+    }
+    for (unsigned int u : {0x3f808000u, 0x3f818000u, 0x3f807fffu, 0x3f808001u, 0x7f7fffffu, 0x7f7f7fffu, 0x7f7f8000u,
+                           0xff7fffffu, 0x7f800000u, 0xff800000u, 0x7f800001u, 0xffc00000u, 0x00000001u, 0x80000000u}) {
+        float f;
+        std::memcpy(&f, &u, 4);
+        x.push_back(f);
+    }
+    long long n = (long long) x.size();
+    std::vector<unsigned short> y(n);
+    emu_launch(round_bf16, {grid(n)}, {BLOCK}, x.data(), y.data(), n);
+    for (long long i = 0; i < n; i++) {
+        unsigned int bits = (unsigned int) y[i] << 16, in;
+        float got, lo, hi;
+        std::memcpy(&got, &bits, 4);
+        std::memcpy(&in, &x[i], 4);
+        if (std::isnan(x[i]) || std::isinf(x[i])) {
+            expect(std::isnan(x[i]) ? std::isnan(got) : got == x[i], "round_bf16 special", (long) i, got, x[i]);
+            continue;
+        }
+        unsigned int l = in & 0xffff0000u, h = l + 0x10000u;
+        std::memcpy(&lo, &l, 4);
+        std::memcpy(&hi, &h, 4);
+        // past the largest finite bfloat16 the next step is the infinity: its distance is that to 2^128
+        double dh = std::isinf(hi) ? std::fabs(std::ldexp(std::copysign(1.0, x[i]), 128) - x[i]) : std::fabs((double) hi - x[i]);
+        double dl = std::fabs((double) lo - x[i]);
+        float want = dl < dh ? lo : dh < dl ? hi : ((l >> 16) & 1u) == 0 ? lo : hi;
+        expect(got == want || (got == 0 && want == 0), "round_bf16", (long) i, got, want);
+    }
+}
+
 static void testOptimizers() {
     std::mt19937 r(5);
     long long n = 93 * 7;
@@ -437,6 +489,7 @@ int main() {
     std::fflush(stdout);
     testVectors();
     testOptimizers();
+    testRoundBf16();
     std::printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

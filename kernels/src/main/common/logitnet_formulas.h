@@ -133,9 +133,10 @@ LN_FN int class_index_valid(const float t, const int cols) {
     return t >= 0.0f && t < (float) cols && (float) (int) t == t;
 }
 
-// Softmax cross-entropy of a row from its maximum and log Σ e^(z - max): logsumexp(z) - z[target].
+// Softmax cross-entropy of a row from its maximum and log Σ e^(z - max): logsumexp(z) - z[target], as
+// (max - z[target]) + log_sum: the two large terms cancel first, so log_sum is not lost when |max| is large.
 LN_FN acc_t softmax_ce_loss(const acc_t max, const acc_t log_sum, const acc_t z_target) {
-    return (max + log_sum) - z_target;
+    return (max - z_target) + log_sum;
 }
 
 // Its gradient at one logit: scale · (softmax(z) - [this is the target]).

@@ -83,6 +83,15 @@ extern "C" __global__ void add_row_vector(float *x, const float *bias, long long
     }
 }
 
+// y[i, j] = f(z[i, j] + bias[j]), the sum rounded to float first (as add_row_vector then activation_forward); y may
+// be z. z and y have n elements in rows of cols.
+extern "C" __global__ void bias_activation(int f, const float *z, const float *bias, float *y, long long n, int cols) {
+    GRID_STRIDE(i, n) {
+        const float s = z[i] + bias[i % cols];
+        y[i] = (float) activation_of(f, (double) s);
+    }
+}
+
 // y = f(z); y may be z.
 extern "C" __global__ void activation_forward(int f, const float *z, float *y, long long n) {
     GRID_STRIDE(i, n) {
@@ -256,6 +265,18 @@ extern "C" __global__ void axpy(float alpha, const float *x, float *y, long long
 extern "C" __global__ void scale(float alpha, float *x, long long n) {
     GRID_STRIDE(i, n) {
         x[i] = alpha * x[i];
+    }
+}
+
+// ---- BF16 operands (CUDA only: cublasGemmEx takes them; the OpenCL GEMM rounds as it loads) ----
+
+// y[i] = the bfloat16 nearest to x[i] (ties to even), as its 16 bits; NaN stays NaN (a quiet NaN of its sign), large
+// finite values may round to an infinity. io.logitnet.backend.Bf16 is the reference.
+extern "C" __global__ void round_bf16(const float *x, unsigned short *y, long long n) {
+    GRID_STRIDE(i, n) {
+        const unsigned int bits = __float_as_uint(x[i]);
+        y[i] = (bits & 0x7fffffffu) > 0x7f800000u ? (unsigned short) ((bits >> 16) | 0x0040u)
+                                                   : (unsigned short) ((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
     }
 }
 

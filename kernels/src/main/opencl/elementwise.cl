@@ -10,6 +10,17 @@ __kernel void add_row_vector(__global float* x, const __global float* bias, cons
     }
 }
 
+// y[i, j] = f(z[i, j] + bias[j]), the sum rounded to float first (as add_row_vector then activation_forward); y may
+// be z. z and y have n elements in rows of cols.
+__kernel void bias_activation(const int f, const __global float* z, const __global float* bias, __global float* y,
+                              const long n, const int cols) {
+    const long i = get_global_id(0);
+    if (i < n) {
+        const float s = z[i] + bias[i % cols];
+        y[i] = (float) activation_of(f, (acc_t) s);
+    }
+}
+
 // y = f(z); y may be z.
 __kernel void activation_forward(const int f, const __global float* z, __global float* y, const long n) {
     const long i = get_global_id(0);

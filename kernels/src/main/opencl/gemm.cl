@@ -35,12 +35,26 @@
 #define LDA_LOCAL (TSM + 1)
 #define LDB_LOCAL (TSN + 1)
 
+#ifdef BF16_OPERANDS
+// BF16 precision: each operand rounded to the nearest bfloat16 (ties to even) as it is loaded, kept as the float it is
+// exactly; products are then exact in float and only the sums round (io.logitnet.backend.Bf16 is the reference).
+inline float operand(const float x) {
+    const uint bits = as_uint(x);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) {
+        return x; // NaN: truncating its payload could make it an infinity
+    }
+    return as_float((bits + 0x7fffu + ((bits >> 16) & 1u)) & 0xffff0000u);
+}
+#else
+#define operand(x) (x)
+#endif
+
 // op(A)[i, p] for i < M, p < K, else 0. A is [M, K] (ta = 0) or [K, M] (ta = 1).
 inline float load_a(const __global float* A, const int M, const int K, const int ta, const int i, const int p) {
     if (i >= M || p >= K) {
         return 0.0f;
     }
-    return ta ? A[p * M + i] : A[i * K + p];
+    return operand(ta ? A[p * M + i] : A[i * K + p]);
 }
 
 // op(B)[p, j] for p < K, j < N, else 0. B is [K, N] (tb = 0) or [N, K] (tb = 1).
@@ -48,7 +62,7 @@ inline float load_b(const __global float* B, const int N, const int K, const int
     if (p >= K || j >= N) {
         return 0.0f;
     }
-    return tb ? B[j * K + p] : B[p * N + j];
+    return operand(tb ? B[j * K + p] : B[p * N + j]);
 }
 
 #ifdef GEMM_PACKED

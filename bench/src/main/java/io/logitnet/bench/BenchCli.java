@@ -119,8 +119,18 @@ public final class BenchCli {
      * @return 0
      */
     public static int execute(StepBench.Options o, boolean json, Path outDir, PrintStream out, PrintStream err) {
+        return execute(o, json, outDir, null, out, err);
+    }
+
+    /**
+     * As {@link #execute(StepBench.Options, boolean, Path, PrintStream, PrintStream)}, judging the no-regression
+     * goals against {@code baseline}, an earlier report's {@code .json} (null for none).
+     */
+    public static int execute(StepBench.Options o, boolean json, Path outDir, Path baseline, PrintStream out,
+                              PrintStream err) {
         PrintStream log = json ? err : out;
-        StepBench.Result r = StepBench.run(o, log);
+        java.util.Map<String, Double> earlier = baseline == null ? java.util.Map.of() : Report.baseline(baseline);
+        StepBench.Result r = StepBench.run(o, log).withBaseline(earlier);
         if (outDir != null) {
             for (Path p : Report.write(r, outDir, o.name())) {
                 log.println("wrote " + p);

@@ -191,7 +191,16 @@ public final class StepBench {
     public record Result(String date, String command, Map<String, String> machine, Map<String, String> devices,
                          Map<String, Double> gemmPeaks, int gemmN, List<Measurement> measurements,
                          List<StepProfile.Breakdown> profiles, JsonNode pytorchInfo, List<JsonNode> pytorchProfiles,
-                         List<String> notes, double wallSeconds) {
+                         List<String> notes, double wallSeconds, Map<String, Double> baseline) {
+        public Result {
+            baseline = baseline == null ? Map.of() : Map.copyOf(baseline);
+        }
+
+        /** This result judged against an earlier run's step times ({@link Report#baseline}). */
+        public Result withBaseline(Map<String, Double> earlier) {
+            return new Result(date, command, machine, devices, gemmPeaks, gemmN, measurements, profiles, pytorchInfo,
+                    pytorchProfiles, notes, wallSeconds, earlier);
+        }
     }
 
     /** Runs the harness; progress goes to {@code log}. */
@@ -313,7 +322,7 @@ public final class StepBench {
         machine.put("load average 1/5/15 min, before / after", loadBefore + "; " + MachineInfo.loadAverage());
         return new Result(LocalDate.now(ZoneOffset.UTC).toString(), command, machine, devices, peaks,
                 o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfiles, notes,
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9, Map.of());
     }
 
     /** The precisions a backend runs matrix products in that the harness measures: FP32, and TF32 where offered. */

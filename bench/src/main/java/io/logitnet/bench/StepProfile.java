@@ -1,5 +1,6 @@
 package io.logitnet.bench;
 
+import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.Tensor;
@@ -82,11 +83,9 @@ public final class StepProfile {
                         Tensor o = out[i];
                         t.time("L" + i + " forward GEMM " + dims(batch, d.in(), d.out()),
                                 2.0 * batch * d.in() * d.out(), () -> b.gemm(false, true, 1f, input, d.weight(), 0f, o));
-                        t.time("L" + i + " bias add", 0, () -> b.addRowVector(o, d.bias()));
-                        if (d.activation() != null) {
-                            t.time("L" + i + " " + name(d) + " forward", 0,
-                                    () -> b.activationForward(d.activation(), o, o));
-                        }
+                        Activation f = d.activation() == null ? Activation.IDENTITY : d.activation();
+                        t.time("L" + i + " bias + " + f.name().toLowerCase(java.util.Locale.ROOT) + " (one pass)", 0,
+                                () -> b.biasActivation(f, o, d.bias(), o));
                         in = o;
                     }
                     Tensor logits = out[n - 1];
@@ -95,6 +94,8 @@ public final class StepProfile {
                     Tensor targets = y;
                     t.time("softmax cross-entropy + gradient", 0, () -> b.lossForwardBackward(
                             Loss.SOFTMAX_CROSS_ENTROPY, logits, targets, g, lossOut, 1f / batch));
+                    Dense top = layers.get(n - 1);
+                    t.time("L" + (n - 1) + " bias-gradient column sums", 0, () -> b.columnSums(g, top.biasGrad()));
                     for (int i = n - 1; i >= 0; i--) {
                         Dense d = layers.get(i);
                         Tensor input = i == 0 ? x : out[i - 1];
@@ -102,15 +103,15 @@ public final class StepProfile {
                         t.time("L" + i + " weight-gradient GEMM " + dims(d.out(), batch, d.in()),
                                 2.0 * batch * d.in() * d.out(),
                                 () -> b.gemm(true, false, 1f, dz, input, 0f, d.weightGrad()));
-                        t.time("L" + i + " bias-gradient column sums", 0, () -> b.columnSums(dz, d.biasGrad()));
                         if (i > 0) {
                             Tensor dx = grad[i - 1];
                             Dense prev = layers.get(i - 1);
                             Tensor prevOut = out[i - 1];
                             t.time("L" + i + " input-gradient GEMM " + dims(batch, d.out(), d.in()),
                                     2.0 * batch * d.in() * d.out(), () -> b.gemm(false, false, 1f, dz, d.weight(), 0f, dx));
-                            t.time("L" + (i - 1) + " " + name(prev) + " backward", 0,
-                                    () -> b.activationBackward(prev.activation(), prevOut, dx, dx));
+                            t.time("L" + (i - 1) + " " + name(prev) + " backward + bias gradient (one pass)", 0,
+                                    () -> b.activationBackwardColumnSums(prev.activation(), prevOut, dx, dx,
+                                            prev.biasGrad()));
                         }
                     }
                     List<Tensor> params = net.parameters();

@@ -10,7 +10,8 @@ final class BackendOptions {
     String backend;
 
     @Option(names = "--precision", paramLabel = "P",
-            description = "matrix-product precision: fp32 (default) or tf32 where the device supports it")
+            description = "matrix-product precision: fp32 (default); bf16 (operands rounded to bfloat16, float32 "
+                    + "sums, weights and optimizer; cpu and opencl); tf32 (cuda, compute capability 8.0+)")
     String precision;
 
     @Option(names = "--verbose", description = "say why each faster backend was not taken, in full")

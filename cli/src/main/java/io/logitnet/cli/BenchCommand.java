@@ -82,6 +82,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--epoch-steps", paramLabel = "N", description = "mini-batches in the timed epoch (0: none)")
     Integer epochSteps;
 
+    @Option(names = "--baseline", paramLabel = "FILE.json", description = "an earlier run's report (--out DIR writes "
+            + "DATE-NAME.json): the no-regression goals compare each shape's step time with it (10% allowance)")
+    Path baseline;
+
     @Option(names = "--profile", negatable = true, description = "per-operation breakdown of 1024x784-4096-10 "
             + "(default: on, off with --quick)")
     Boolean profile;
@@ -138,7 +142,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         o = o.withCommand("logitnet " + String.join(" ", args));
-        return BenchCli.execute(o, json, out, System.out, System.err);
+        if (baseline != null && !java.nio.file.Files.isRegularFile(baseline)) {
+            throw new Main.UserException("--baseline " + baseline + ": no such file (an earlier report's .json)");
+        }
+        return BenchCli.execute(o, json, out, baseline, System.out, System.err);
     }
 
     private static void positive(String option, Integer value, int least) {

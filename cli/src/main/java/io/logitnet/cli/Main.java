@@ -13,6 +13,7 @@ import io.logitnet.io.CheckpointFormatException;
 import io.logitnet.io.IoErrors;
 import io.logitnet.model.NonFiniteOutputException;
 import io.logitnet.nn.SymmetricInitializationException;
+import io.logitnet.train.MemoryPlanException;
 import io.logitnet.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -131,7 +132,7 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
                 || e instanceof ShapeMismatchException || e instanceof BackendUnavailableException
                 || e instanceof UserException || e instanceof DeviceOutOfMemoryException
                 || e instanceof TrainingDivergedException || e instanceof NonFiniteOutputException
-                || e instanceof SymmetricInitializationException) {
+                || e instanceof SymmetricInitializationException || e instanceof MemoryPlanException) {
             return e.getMessage();
         }
         if (e instanceof UncheckedIOException u) {

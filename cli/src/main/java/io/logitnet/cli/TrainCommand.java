@@ -134,6 +134,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "no progress output")
     boolean quiet;
 
+    @Option(names = "--plan", description = "print the memory plan (bytes per category against the device's free "
+            + "memory) and exit without training; a run that does not fit is refused before allocating anyway")
+    boolean plan;
+
     @Override
     public Integer call() {
         PrintStream err = System.err;
@@ -168,6 +172,11 @@ final class TrainCommand implements Callable<Integer> {
         m.listener(progress);
         try (Backend b = Cli.openBackend(backendOptions, err)) {
             m.backend(b);
+            if (plan) {
+                System.out.print(m.memoryPlan(b, p.data().cols(), p.classes() != null ? p.classes().size()
+                        : p.data().targetCols(), p.data().rows(), false).table());
+                return 0;
+            }
             if (resume != null) {
                 TrainingState s = m.resumeState();
                 err.println("resuming from " + resume + (s == null ? "" : " after epoch " + s.epochsDone()
@@ -205,6 +214,11 @@ final class TrainCommand implements Callable<Integer> {
             m.listener(new Progress(err, Progress.onTerminal(), quiet));
             try (Backend b = Cli.openBackend(backendOptions, err)) {
                 m.backend(b);
+                if (plan) {
+                    System.out.print(m.memoryPlan(b, s.source().cols(), s.classes() == null ? 1
+                            : s.classes().size(), s.source().rows(), true).table());
+                    return 0;
+                }
                 err.println("streaming " + dataOptions.data + ": " + s.source().rows() + " rows in passes, a window "
                         + "of " + s.source().windowRows() + " rows shuffled at a time");
                 Interrupts.training(out);

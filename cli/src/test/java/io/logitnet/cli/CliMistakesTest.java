@@ -307,6 +307,39 @@ class CliMistakesTest extends CliHarness {
     }
 
     @Test
+    void planPrintsTheTableAndTrainsNothing() {
+        Path m = dir.resolve("planned.safetensors");
+        int status = run(trainCircles("--model", "mlp", "--hidden", "300,200", "--batch-size", "64", "--plan",
+                "--out", m.toString()));
+        assertEquals(0, status, stderr());
+        for (String line : new String[] {"memory plan: ", "parameters", "gradients", "optimizer state", "activations",
+            "data on the device", "overhead", "total", "free", "fits: "}) {
+            assertTrue(stdout().contains(line), line + " in:\n" + stdout());
+        }
+        // 2-300-200-1: 2·300 + 300 + 300·200 + 200 + 200 + 1 = 61,301 parameters
+        assertTrue(stdout().contains("(61,301 floats)"), stdout());
+        assertTrue(stdout().contains("batch 64"), stdout());
+        assertFalse(Files.exists(m), "--plan trains nothing and writes nothing");
+    }
+
+    @Test
+    void aRunThatDoesNotFitACapIsRefusedWithWhatWouldFit() {
+        Path m = dir.resolve("capped.safetensors");
+        System.setProperty("logitnet.memoryLimit", "1m"); // 2-200-200-1 with Adam holds 0.65 MB before activations
+        try {
+            int status = run(trainCircles("--model", "mlp", "--hidden", "200,200", "--out", m.toString()));
+            assertEquals(2, status, stderr());
+            String err = stderr();
+            assertTrue(err.contains("the run does not fit") && err.contains("short") && err.contains("--batch-size")
+                    && err.contains("hidden layers at most"), err);
+            assertFalse(err.contains("\tat "), err);
+        } finally {
+            System.clearProperty("logitnet.memoryLimit");
+        }
+        assertFalse(Files.exists(m));
+    }
+
+    @Test
     void everyOptionOfEveryCommandHasADescription() {
         picocli.CommandLine cl = new picocli.CommandLine(new Main());
         for (var sub : cl.getSubcommands().values()) {

@@ -87,6 +87,52 @@ public interface Backend extends AutoCloseable {
     /** Every element of {@code x} = value. */
     void fill(Tensor x, float value);
 
+    /**
+     * The first {@code rows} rows of {@code t} as a tensor {@code [rows, t.cols]} that shares t's memory (a
+     * row-major prefix is contiguous): writing one writes the other. The view owns nothing: closing it releases
+     * nothing, and it is closed when t (or the backend) is. A network runs a partial batch in views of its full
+     * batch's buffers this way, so that a smaller batch needs no memory of its own.
+     *
+     * @throws IllegalArgumentException if rows is not in [1, t.rows]
+     */
+    default Tensor prefixRows(Tensor t, int rows) {
+        throw new UnsupportedOperationException("backend " + instanceName() + " has no tensor views");
+    }
+
+    // ---- memory accounting ----
+
+    /**
+     * What the device's memory allows now: free and total bytes (the Java heap for the CPU backend,
+     * {@code cuMemGetInfo} for CUDA, {@code CL_DEVICE_GLOBAL_MEM_SIZE} less what this backend holds for OpenCL), the
+     * largest single allocation, and what this instance holds, all within the limit of {@link #setMemoryLimit}.
+     * The default knows only the device's memory size, or nothing (then nothing can be checked against it).
+     */
+    default DeviceMemory memory() {
+        long total = device().memoryBytes();
+        if (total <= 0) {
+            return new DeviceMemory(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 0, 0, DeviceMemory.NO_LIMIT,
+                    "unknown: " + instanceName() + " does not report its memory, so nothing is checked against it");
+        }
+        return new DeviceMemory(total, total, total, 0, 0, DeviceMemory.NO_LIMIT, "the device's memory size");
+    }
+
+    /** How this backend spends device memory: what a tensor takes, what its operations borrow. */
+    default MemoryModel memoryModel() {
+        return MemoryModel.PLAIN;
+    }
+
+    /**
+     * Caps the bytes this instance may hold on its device (tensors, scratch, cached blocks): an allocation beyond it
+     * fails with {@link io.logitnet.DeviceOutOfMemoryException} as on a device that small, and {@link #memory()}
+     * reports the capped figures. {@link DeviceMemory#NO_LIMIT} lifts the cap. Every backend of this project also
+     * reads a cap from the system property {@value DeviceMemory#LIMIT_PROPERTY} when it opens (e.g. {@code 512m}).
+     *
+     * @throws IllegalArgumentException if bytes is not positive
+     */
+    default void setMemoryLimit(long bytes) {
+        throw new UnsupportedOperationException("backend " + instanceName() + " cannot limit its memory");
+    }
+
     // ---- dense algebra ----
 
     /**
@@ -98,6 +144,23 @@ public interface Backend extends AutoCloseable {
     /** x[i, j] += bias[0, j]. x: {@code [rows, n]}, bias: {@code [1, n]}. */
     void addRowVector(Tensor x, Tensor bias);
 
+    /**
+     * y = f(z + bias), the bias row-broadcast as in {@link #addRowVector} and the sum rounded to float before f, in
+     * one pass over the data where the backend can: what follows each layer's GEMM. y may be z. z, y:
+     * {@code [rows, n]}, bias: {@code [1, n]}. The default composes {@link #copy}, {@link #addRowVector} and
+     * {@link #activationForward}.
+     */
+    default void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        Checks.biasActivation(z, bias, y);
+        if (z != y) {
+            copy(z, y);
+        }
+        addRowVector(y, bias);
+        if (f != Activation.IDENTITY) {
+            activationForward(f, y, y);
+        }
+    }
+
     /** out[0, j] = Σ_i x[i, j] (bias gradients). x: {@code [rows, n]}, out: {@code [1, n]}. */
     void columnSums(Tensor x, Tensor out);
 
@@ -108,6 +171,19 @@ public interface Backend extends AutoCloseable {
 
     /** dz = dy · f'(z), written through y = f(z); dz may be dy. All three {@code [rows, n]}. */
     void activationBackward(Activation f, Tensor y, Tensor dy, Tensor dz);
+
+    /**
+     * {@link #activationBackward} and the column sums of its result (a hidden layer's bias gradient) in one pass
+     * where the backend can: dz = dy · f'(z) through y = f(z), and sums[0, j] = Σ_i dz[i, j] as
+     * {@link #columnSums} computes it. dz may be dy. y, dy, dz: {@code [rows, n]}, sums: {@code [1, n]}. The default
+     * composes the two operations.
+     */
+    default void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
+        Checks.activationBackward(y, dy, dz);
+        Checks.columnSums(y, sums);
+        activationBackward(f, y, dy, dz);
+        columnSums(dz, sums);
+    }
 
     /** y[i, :] = softmax(z[i, :]), computed with the row maximum subtracted; y may be z. */
     void softmaxRows(Tensor z, Tensor y);

@@ -96,6 +96,20 @@ public final class Checks {
         shape("addRowVector bias", bias, 1, x.cols());
     }
 
+    /** {@link Backend#biasActivation}: bias is {@code [1, z.cols]}, y has the shape of z. */
+    public static void biasActivation(Tensor z, Tensor bias, Tensor y) {
+        shape("biasActivation bias", bias, 1, z.cols());
+        sameShape("biasActivation y", z, y);
+    }
+
+    /** {@link Backend#prefixRows}: 1 ≤ rows ≤ t.rows. */
+    public static void prefixRows(Tensor t, int rows) {
+        if (rows < 1 || rows > t.rows()) {
+            throw new IllegalArgumentException("a view of " + rows + " rows of tensor [" + t.rows() + ", " + t.cols()
+                    + "]: rows must be in [1, " + t.rows() + "]");
+        }
+    }
+
     /** {@link Backend#columnSums}: out is {@code [1, x.cols]}. */
     public static void columnSums(Tensor x, Tensor out) {
         shape("columnSums out", out, 1, x.cols());

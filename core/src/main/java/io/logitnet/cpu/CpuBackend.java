@@ -5,37 +5,59 @@ import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendGuard;
+import io.logitnet.backend.Bf16;
 import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
+import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 /**
  * The reference backend: the written specification of every operation, which the GPU backends are checked
  * against. Element-wise work is plain Java loops, computed in double and stored in float, with nothing clever in
- * them; rows are split across threads only when a call is large enough for that to pay. Matrix products go to a
- * real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS when it is installed
- * ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
+ * them — except the sigmoid, whose correctly rounded result comes from {@link FastSigmoid} (vectorized, with a guard
+ * that falls back to the formula here); rows are split across threads only when a call is large enough for that
+ * to pay. Matrix products go to a real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS
+ * when it is installed ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
+ *
+ * <p>Precisions: FP32, and BF16 as the reference for tensor cores: each operand of a product rounded to bfloat16
+ * ({@link Bf16}, to nearest even), the products (exact in float32) summed by the same BLAS in float32.
  *
  * <p>Threads and closing follow {@link BackendGuard}: any thread may call; there is no state shared between calls,
  * so calls on different tensors may run at the same time, and calls that write a tensor must not overlap other calls
  * that use it (as with any array). After {@link #close()} every call fails and the tensors are closed.
  *
  * <p>Memory: tensors live on the Java heap. A tensor larger than the heap can ever hold, or one the heap cannot hold
- * now, is refused with {@link DeviceOutOfMemoryException} (requested, free and maximum heap bytes), never a bare
- * {@link OutOfMemoryError}; the backend stays usable.
+ * now, or one past the cap of {@link #setMemoryLimit}, is refused with {@link DeviceOutOfMemoryException}
+ * (requested, free and maximum bytes), never a bare {@link OutOfMemoryError}; the backend stays usable.
  */
 public final class CpuBackend implements Backend {
-    /** Below this many elements a call runs on the calling thread. */
-    private static final long PARALLEL_THRESHOLD = 1 << 15;
+    /** Below this much estimated work (nanoseconds on one thread) a call runs on the calling thread. */
+    private static final double PARALLEL_WORK_NS = 250_000;
+    /** Estimated nanoseconds per element: a pass that streams memory, one with a transcendental function. */
+    private static final double COST_STREAM = 0.5;
+    private static final double COST_SIGMOID = 4;
+    private static final double COST_TRANSCENDENTAL = 12;
+    /** BF16 products round operands in panels of at most these rows, columns and depth. */
+    private static final int PANEL_M = 512;
+    private static final int PANEL_N = 2048;
+    private static final int PANEL_K = 256;
+    /** The largest Java array of floats, in elements. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final BLAS blas;
     private final BackendGuard guard = new BackendGuard("cpu");
+    private volatile Precision precision = Precision.FP32;
+    private final AtomicLong used = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
+    private volatile long limit = DeviceMemory.limitFromProperty();
 
     public CpuBackend() {
         this.blas = Netlib.blas();
@@ -63,7 +85,7 @@ public final class CpuBackend implements Backend {
         String blasNote = isNative(blas) ? "native BLAS " + name
                 : "pure-Java BLAS " + name + " (install OpenBLAS, e.g. apt-get install libopenblas0, for speed)";
         return new DeviceInfo("cpu", "CPU (" + System.getProperty("os.arch") + ")", Runtime.getRuntime().maxMemory(),
-                Runtime.getRuntime().availableProcessors() + " threads, " + blasNote);
+                Runtime.getRuntime().availableProcessors() + " threads, " + blasNote + ", precisions FP32, BF16");
     }
 
     @Override
@@ -88,20 +110,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Set<Precision> supportedPrecisions() {
-        return EnumSet.of(Precision.FP32);
+        return EnumSet.of(Precision.FP32, Precision.BF16);
     }
 
     @Override
     public Precision precision() {
-        return Precision.FP32;
+        return precision;
     }
 
     @Override
-    public void setPrecision(Precision precision) {
+    public void setPrecision(Precision p) {
         guard.checkOpen();
-        if (precision != Precision.FP32) {
-            throw new IllegalArgumentException("the cpu backend supports only fp32, not " + precision);
+        if (!supportedPrecisions().contains(p)) {
+            throw new IllegalArgumentException("the cpu backend supports " + supportedPrecisions() + ", not " + p
+                    + " (TF32 is a tensor-core format of NVIDIA GPUs)");
         }
+        precision = p;
     }
 
     // ---- memory ----
@@ -110,11 +134,42 @@ public final class CpuBackend implements Backend {
     public Tensor allocate(int rows, int cols) {
         guard.checkOpen();
         Checks.dims(rows, cols);
-        long bytes = (long) rows * cols * Float.BYTES;
-        if (bytes > Runtime.getRuntime().maxMemory()) { // could never fit, whatever the garbage collector frees
+        long n = (long) rows * cols;
+        if (n > MAX_ARRAY) {
+            throw outOfMemory(4 * n);
+        }
+        long bytes = MODEL.tensorBytes(n);
+        reserve(bytes);
+        try {
+            return new CpuTensor(this, rows, cols, newArray((int) n), bytes);
+        } catch (RuntimeException e) {
+            released(bytes);
+            throw e;
+        }
+    }
+
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        guard.checkOpen();
+        Checks.owned(this, t, "prefixRows tensor");
+        Checks.prefixRows(t, rows);
+        return new CpuTensor((CpuTensor) t, rows);
+    }
+
+    /** Accounts {@code bytes} more as held, within the cap and what the heap can ever hold. */
+    private void reserve(long bytes) {
+        long max = Math.min(limit, Runtime.getRuntime().maxMemory());
+        long now = used.addAndGet(bytes);
+        if (now > max) {
+            used.addAndGet(-bytes);
             throw outOfMemory(bytes);
         }
-        return new CpuTensor(this, rows, cols, newArray(rows * cols));
+        peak.accumulateAndGet(now, Math::max);
+    }
+
+    /** Called when a tensor (or scratch) of {@code bytes} is given back. */
+    void released(long bytes) {
+        used.addAndGet(-bytes);
     }
 
     /** A zero-filled array of n floats; the heap running out is a {@link DeviceOutOfMemoryException}. */
@@ -126,13 +181,13 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** What the heap could still give: its maximum less what is in use now (garbage included: an estimate). */
+    /** What the heap could still give, within the cap: the bytes free now (garbage counts as used: an estimate). */
     private DeviceOutOfMemoryException outOfMemory(long bytes) {
-        Runtime rt = Runtime.getRuntime();
-        long max = rt.maxMemory();
-        long free = max - (rt.totalMemory() - rt.freeMemory());
-        return new DeviceOutOfMemoryException("the Java heap of " + instanceName() + " (raise it with -Xmx, e.g. "
-                + "java -Xmx" + suggestedHeap(bytes, max) + ", or use a smaller layer width or batch)", bytes, free, max);
+        DeviceMemory m = memory();
+        String where = limit != DeviceMemory.NO_LIMIT ? instanceName() + " (capped at " + DeviceMemory.format(limit)
+                + ")" : "the Java heap of " + instanceName() + " (raise it with -Xmx, e.g. java -Xmx"
+                + suggestedHeap(bytes, Runtime.getRuntime().maxMemory()) + ", or use a smaller layer width or batch)";
+        return new DeviceOutOfMemoryException(where, bytes, m.freeBytes(), m.totalBytes());
     }
 
     /** A heap that holds {@code bytes} more than {@code max} does, in whole gigabytes. */
@@ -140,29 +195,83 @@ public final class CpuBackend implements Backend {
         return ((max + bytes + (1L << 30) - 1) >> 30) + "g";
     }
 
+    /** The heap's free bytes now (its maximum less what is in use, garbage included) and its maximum, within the cap. */
+    @Override
+    public DeviceMemory memory() {
+        Runtime rt = Runtime.getRuntime();
+        long max = rt.maxMemory();
+        long heapFree = max - (rt.totalMemory() - rt.freeMemory());
+        long u = used.get();
+        long free = Math.min(heapFree, limit == DeviceMemory.NO_LIMIT ? Long.MAX_VALUE : limit - u);
+        long total = Math.min(max, limit);
+        return new DeviceMemory(Math.max(0, free), total, Math.min(total, 4L * MAX_ARRAY), u, peak.get(), limit,
+                limit == DeviceMemory.NO_LIMIT ? "Java heap (-Xmx), less what is in use now"
+                        : "the cap of " + DeviceMemory.format(limit) + " less what this backend holds, within the "
+                        + "Java heap's free memory");
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        guard.checkOpen();
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("memory limit must be positive, got " + bytes);
+        }
+        limit = bytes;
+    }
+
+    @Override
+    public MemoryModel memoryModel() {
+        return MODEL;
+    }
+
+    /** A float array's header and elements, padded to 8 bytes; BF16 products borrow rounded operand panels. */
+    private static final MemoryModel MODEL = new MemoryModel() {
+        @Override
+        public long tensorBytes(long elements) {
+            return 16 + (4 * elements + 7) / 8 * 8;
+        }
+
+        @Override
+        public long columnSumsScratchBytes(long rows, long cols) {
+            // activationBackwardColumnSums: a row of double sums per block of rows
+            return Math.min(rows, 2L * Runtime.getRuntime().availableProcessors()) * (16 + 8 * cols);
+        }
+
+        @Override
+        public long gemmScratchBytes(Precision p, long m, long n, long k) {
+            if (p != Precision.BF16) {
+                return 0;
+            }
+            return tensorBytes(Math.min(m, PANEL_M) * Math.min(k, PANEL_K))
+                    + tensorBytes(Math.min(k, PANEL_K) * Math.min(n, PANEL_N));
+        }
+    };
+
     @Override
     public void upload(float[] src, int srcOffset, Tensor dst) {
         float[] d = data(dst, "upload destination");
-        Checks.range(src, srcOffset, d.length, "upload source");
-        System.arraycopy(src, srcOffset, d, 0, d.length);
+        int n = n(dst);
+        Checks.range(src, srcOffset, n, "upload source");
+        System.arraycopy(src, srcOffset, d, 0, n);
     }
 
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
         float[] s = data(src, "download source");
-        Checks.range(dst, dstOffset, s.length, "download destination");
-        System.arraycopy(s, 0, dst, dstOffset, s.length);
+        int n = n(src);
+        Checks.range(dst, dstOffset, n, "download destination");
+        System.arraycopy(s, 0, dst, dstOffset, n);
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
         Checks.copy(src, dst);
-        System.arraycopy(data(src, "copy source"), 0, data(dst, "copy destination"), 0, (int) src.size());
+        System.arraycopy(data(src, "copy source"), 0, data(dst, "copy destination"), 0, n(src));
     }
 
     @Override
     public void fill(Tensor x, float value) {
-        java.util.Arrays.fill(data(x, "fill"), value);
+        java.util.Arrays.fill(data(x, "fill"), 0, n(x), value);
     }
 
     // ---- dense algebra ----
@@ -177,11 +286,54 @@ public final class CpuBackend implements Backend {
         int n = mnk[1];
         int k = mnk[2];
         if (beta == 0f) {
-            java.util.Arrays.fill(C, 0f); // BLAS ignores C when beta = 0, but make it explicit: NaN never leaks in
+            java.util.Arrays.fill(C, 0, m * n, 0f); // BLAS ignores C when beta = 0, but make it explicit: NaN never leaks in
+        }
+        if (precision == Precision.BF16) {
+            gemmBf16(transA, transB, m, n, k, alpha, A, a.cols(), B, b.cols(), beta, C);
+            return;
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
         blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha,
                 B, 0, b.cols(), A, 0, a.cols(), beta, C, 0, n);
+    }
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C with every operand rounded to bfloat16 and the products summed in float32: the
+     * operands are rounded panel by panel (at most PANEL_M × PANEL_K of op(A) and PANEL_K × PANEL_N of op(B)) into
+     * row-major scratch, and each panel product is added into C by the BLAS (beta for the first panel of depth).
+     */
+    private void gemmBf16(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] A, int lda, float[] B,
+                          int ldb, float beta, float[] C) {
+        long scratch = MODEL.gemmScratchBytes(Precision.BF16, m, n, k);
+        reserve(scratch);
+        try {
+            float[] ap = newArray(Math.min(m, PANEL_M) * Math.min(k, PANEL_K));
+            float[] bp = newArray(Math.min(k, PANEL_K) * Math.min(n, PANEL_N));
+            for (int i0 = 0; i0 < m; i0 += PANEL_M) {
+                int mb = Math.min(PANEL_M, m - i0);
+                for (int p0 = 0; p0 < k; p0 += PANEL_K) {
+                    int kb = Math.min(PANEL_K, k - p0);
+                    for (int i = 0; i < mb; i++) { // ap[i, p] = bf16(op(A)[i0 + i, p0 + p])
+                        for (int p = 0; p < kb; p++) {
+                            ap[i * kb + p] = Bf16.round(ta ? A[(p0 + p) * lda + i0 + i] : A[(i0 + i) * lda + p0 + p]);
+                        }
+                    }
+                    for (int j0 = 0; j0 < n; j0 += PANEL_N) {
+                        int nb = Math.min(PANEL_N, n - j0);
+                        for (int p = 0; p < kb; p++) { // bp[p, j] = bf16(op(B)[p0 + p, j0 + j])
+                            for (int j = 0; j < nb; j++) {
+                                bp[p * nb + j] = Bf16.round(tb ? B[(j0 + j) * ldb + p0 + p] : B[(p0 + p) * ldb + j0 + j]);
+                            }
+                        }
+                        // row-major C[i0.., j0..] += ap·bp is column-major Cᵀ = bpᵀ·apᵀ
+                        blas.sgemm("N", "N", nb, mb, kb, alpha, bp, 0, nb, ap, 0, kb, p0 == 0 ? beta : 1f,
+                                C, i0 * n + j0, n);
+                    }
+                }
+            }
+        } finally {
+            released(scratch);
+        }
     }
 
     @Override
@@ -190,11 +342,50 @@ public final class CpuBackend implements Backend {
         float[] bb = data(bias, "addRowVector bias");
         Checks.addRowVector(x, bias);
         int n = x.cols();
-        rows(x.rows(), n, (r0, r1) -> {
+        rows(x.rows(), n, COST_STREAM, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 int o = i * n;
                 for (int j = 0; j < n; j++) {
                     X[o + j] += bb[j];
+                }
+            }
+        });
+    }
+
+    /** y = f(z + bias): the bias add of {@link #addRowVector} and the activation of {@link #activationForward}, one pass. */
+    @Override
+    public void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        Checks.biasActivation(z, bias, y);
+        float[] Z = data(z, "biasActivation z");
+        float[] bb = data(bias, "biasActivation bias");
+        float[] Y = data(y, "biasActivation y");
+        int n = z.cols();
+        rows(z.rows(), n, cost(f), (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                int o = i * n;
+                switch (f) {
+                    case IDENTITY -> {
+                        for (int j = 0; j < n; j++) {
+                            Y[o + j] = Z[o + j] + bb[j];
+                        }
+                    }
+                    case SIGMOID -> FastSigmoid.apply(Z, o, bb, 0, Y, o, n);
+                    case TANH -> {
+                        for (int j = 0; j < n; j++) {
+                            Y[o + j] = (float) Math.tanh(Z[o + j] + bb[j]);
+                        }
+                    }
+                    case RELU -> {
+                        for (int j = 0; j < n; j++) {
+                            Y[o + j] = Math.max(Z[o + j] + bb[j], 0f);
+                        }
+                    }
+                    case EXP -> {
+                        for (int j = 0; j < n; j++) {
+                            Y[o + j] = (float) Math.exp(Z[o + j] + bb[j]);
+                        }
+                    }
+                    default -> throw new AssertionError(f);
                 }
             }
         });
@@ -207,14 +398,8 @@ public final class CpuBackend implements Backend {
         Checks.columnSums(x, out);
         int n = x.cols();
         int rows = x.rows();
-        // Each column is summed in double, top to bottom; columns are split across threads.
-        IntStream cols = IntStream.range(0, blocks(n, 64));
-        if (x.size() >= PARALLEL_THRESHOLD) {
-            cols = cols.parallel();
-        }
-        cols.forEach(block -> {
-            int j0 = block * 64;
-            int j1 = end(j0, 64, n);
+        // Each column is summed in double, top to bottom; blocks of columns are split across threads.
+        columnBlocks(rows, n, COST_STREAM, (j0, j1) -> {
             double[] acc = new double[j1 - j0];
             for (int i = 0; i < rows; i++) {
                 int o = i * n;
@@ -235,14 +420,10 @@ public final class CpuBackend implements Backend {
         Checks.activationForward(z, y);
         float[] Z = data(z, "activationForward z");
         float[] Y = data(y, "activationForward y");
-        elements(Z.length, (from, to) -> {
+        elements(n(z), cost(f), (from, to) -> {
             switch (f) {
                 case IDENTITY -> System.arraycopy(Z, from, Y, from, to - from);
-                case SIGMOID -> {
-                    for (int i = from; i < to; i++) {
-                        Y[i] = (float) sigmoid(Z[i]);
-                    }
-                }
+                case SIGMOID -> FastSigmoid.apply(Z, from, null, 0, Y, from, to - from);
                 case TANH -> {
                     for (int i = from; i < to; i++) {
                         Y[i] = (float) Math.tanh(Z[i]);
@@ -263,9 +444,20 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** 1/(1+e^-z): for z → -∞ e^-z overflows to +∞ and the quotient is exactly 0, never NaN. */
+    /**
+     * 1/(1+e^-z): for z → -∞ e^-z overflows to +∞ and the quotient is exactly 0, never NaN. The formula the sigmoid
+     * is specified by; {@link FastSigmoid} computes its correctly rounded float faster and falls back to it.
+     */
     static double sigmoid(double z) {
         return 1.0 / (1.0 + Math.exp(-z));
+    }
+
+    private static double cost(Activation f) {
+        return switch (f) {
+            case IDENTITY, RELU -> COST_STREAM;
+            case SIGMOID -> COST_SIGMOID;
+            default -> COST_TRANSCENDENTAL;
+        };
     }
 
     @Override
@@ -274,34 +466,132 @@ public final class CpuBackend implements Backend {
         float[] Y = data(y, "activationBackward y");
         float[] DY = data(dy, "activationBackward dy");
         float[] DZ = data(dz, "activationBackward dz");
-        elements(Y.length, (from, to) -> {
-            switch (f) {
-                case IDENTITY -> System.arraycopy(DY, from, DZ, from, to - from);
-                case SIGMOID -> {
-                    for (int i = from; i < to; i++) {
-                        double yi = Y[i];
-                        DZ[i] = (float) (DY[i] * (yi * (1.0 - yi)));
-                    }
+        elements(n(y), COST_STREAM, (from, to) -> activationGrad(f, Y, DY, DZ, from, to));
+    }
+
+    /** DZ[i] = DY[i] · f'(z) through Y[i] = f(z), for i in [from, to). */
+    private static void activationGrad(Activation f, float[] Y, float[] DY, float[] DZ, int from, int to) {
+        switch (f) {
+            case IDENTITY -> System.arraycopy(DY, from, DZ, from, to - from);
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    double yi = Y[i];
+                    DZ[i] = (float) (DY[i] * (yi * (1.0 - yi)));
                 }
-                case TANH -> {
-                    for (int i = from; i < to; i++) {
-                        double yi = Y[i];
-                        DZ[i] = (float) (DY[i] * (1.0 - yi * yi));
-                    }
-                }
-                case RELU -> {
-                    for (int i = from; i < to; i++) {
-                        DZ[i] = Y[i] <= 0f ? 0f : DY[i]; // a select, as PyTorch: y = NaN passes dy on
-                    }
-                }
-                case EXP -> {
-                    for (int i = from; i < to; i++) {
-                        DZ[i] = (float) ((double) DY[i] * Y[i]);
-                    }
-                }
-                default -> throw new AssertionError(f);
             }
-        });
+            case TANH -> {
+                for (int i = from; i < to; i++) {
+                    double yi = Y[i];
+                    DZ[i] = (float) (DY[i] * (1.0 - yi * yi));
+                }
+            }
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    DZ[i] = Y[i] <= 0f ? 0f : DY[i]; // a select, as PyTorch: y = NaN passes dy on
+                }
+            }
+            case EXP -> {
+                for (int i = from; i < to; i++) {
+                    DZ[i] = (float) ((double) DY[i] * Y[i]);
+                }
+            }
+            default -> throw new AssertionError(f);
+        }
+    }
+
+    /**
+     * {@link #activationBackward} and {@link #columnSums} of its result in one pass: each block of rows writes its dz
+     * (the same correctly rounded floats as activationBackward) and sums its columns in double, top to bottom; the
+     * blocks' sums are added in block order. Rows are handled a chunk at a time in double scratch, in loops that each
+     * do one thing, because Java's JIT vectorizes only such loops (a loop that mixes float and double does not).
+     */
+    @Override
+    public void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
+        Checks.activationBackward(y, dy, dz);
+        Checks.columnSums(y, sums);
+        float[] Y = data(y, "activationBackwardColumnSums y");
+        float[] DY = data(dy, "activationBackwardColumnSums dy");
+        float[] DZ = data(dz, "activationBackwardColumnSums dz");
+        float[] S = data(sums, "activationBackwardColumnSums sums");
+        int n = y.cols();
+        int rows = y.rows();
+        int blocks = rowBlocks(rows, n, COST_STREAM);
+        int per = (rows + blocks - 1) / blocks;
+        long scratch = MODEL.columnSumsScratchBytes(blocks, n);
+        reserve(scratch);
+        try {
+            double[][] partial = new double[blocks][n];
+            IntStream range = IntStream.range(0, blocks);
+            (blocks > 1 ? range.parallel() : range).forEach(b -> {
+                double[] acc = partial[b];
+                double[][] s = SCRATCH.get();
+                for (int i = b * per; i < Math.min(rows, (b + 1) * per); i++) {
+                    for (int j0 = 0; j0 < n; j0 += CHUNK) {
+                        int o = i * n + j0;
+                        int m = Math.min(CHUNK, n - j0);
+                        activationGradChunk(f, Y, DY, DZ, o, m, s[0], s[1]);
+                        double[] g = s[0];
+                        for (int j = 0; j < m; j++) {
+                            acc[j0 + j] += g[j];
+                        }
+                    }
+                }
+            });
+            for (int j = 0; j < n; j++) {
+                double s = partial[0][j];
+                for (int b = 1; b < blocks; b++) {
+                    s += partial[b][j];
+                }
+                S[j] = (float) s;
+            }
+        } catch (OutOfMemoryError e) {
+            throw outOfMemory(scratch);
+        } finally {
+            released(scratch);
+        }
+    }
+
+    /** Elements per chunk of the element-wise passes that go through double scratch. */
+    private static final int CHUNK = 1024;
+    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
+
+    /**
+     * DZ[o + i] = DY[o + i] · f'(z) through Y[o + i] = f(z) for i in [0, m), the same floats as
+     * {@link #activationGrad}; {@code g} receives them as doubles, {@code w} is scratch.
+     */
+    private static void activationGradChunk(Activation f, float[] Y, float[] DY, float[] DZ, int o, int m,
+                                            double[] g, double[] w) {
+        switch (f) {
+            case SIGMOID, TANH -> {
+                for (int i = 0; i < m; i++) {
+                    w[i] = Y[o + i];
+                }
+                for (int i = 0; i < m; i++) {
+                    g[i] = DY[o + i];
+                }
+                if (f == Activation.SIGMOID) {
+                    for (int i = 0; i < m; i++) {
+                        g[i] = g[i] * (w[i] * (1.0 - w[i]));
+                    }
+                } else {
+                    for (int i = 0; i < m; i++) {
+                        g[i] = g[i] * (1.0 - w[i] * w[i]);
+                    }
+                }
+                for (int i = 0; i < m; i++) {
+                    DZ[o + i] = (float) g[i];
+                }
+                for (int i = 0; i < m; i++) {
+                    g[i] = DZ[o + i]; // the sums add the stored floats, as columnSums would
+                }
+            }
+            default -> {
+                activationGrad(f, Y, DY, DZ, o, o + m);
+                for (int i = 0; i < m; i++) {
+                    g[i] = DZ[o + i];
+                }
+            }
+        }
     }
 
     @Override
@@ -310,7 +600,7 @@ public final class CpuBackend implements Backend {
         float[] Z = data(z, "softmaxRows z");
         float[] Y = data(y, "softmaxRows y");
         int n = z.cols();
-        rows(z.rows(), n, (r0, r1) -> {
+        rows(z.rows(), n, COST_TRANSCENDENTAL, (r0, r1) -> {
             for (int i = r0; i < r1; i++) {
                 softmaxRow(Z, Y, i * n, n);
             }
@@ -353,18 +643,20 @@ public final class CpuBackend implements Backend {
         float[] G = grad == null ? null : data(grad, "loss gradient");
         float[] L = data(rowLoss, "row losses");
         int n = logits.cols();
-        rows(logits.rows(), n, (r0, r1) -> {
+        rows(logits.rows(), n, COST_TRANSCENDENTAL, (r0, r1) -> {
+            double[] e = loss == Loss.SOFTMAX_CROSS_ENTROPY ? new double[n] : null;
             for (int i = r0; i < r1; i++) {
-                L[i] = (float) lossRow(loss, Z, T, G, i, n, gradScale);
+                L[i] = (float) lossRow(loss, Z, T, G, i, n, gradScale, e);
             }
         });
     }
 
-    /** One row's loss, and its gradient into G when G is not null. */
-    private static double lossRow(Loss loss, float[] Z, float[] T, float[] G, int i, int n, float gradScale) {
+    /** One row's loss, and its gradient into G when G is not null; e: scratch of n doubles for softmax. */
+    private static double lossRow(Loss loss, float[] Z, float[] T, float[] G, int i, int n, float gradScale,
+                                  double[] e) {
         int o = i * n;
         if (loss == Loss.SOFTMAX_CROSS_ENTROPY) {
-            return softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale);
+            return softmaxCrossEntropyRow(Z, o, n, classIndex(T[i], i, n), G, gradScale, e);
         }
         double rowSum = 0;
         for (int j = 0; j < n; j++) {
@@ -404,17 +696,24 @@ public final class CpuBackend implements Backend {
         return c;
     }
 
-    /** logsumexp(z) - z[c], and gradScale·(softmax(z) - onehot(c)) into G when G is not null. */
-    private static double softmaxCrossEntropyRow(float[] Z, int o, int n, int c, float[] G, float gradScale) {
+    /**
+     * logsumexp(z) - z[c] as (max - z[c]) + log Σ e^(z - max), and gradScale·(softmax(z) - onehot(c)) into G when G is not null, with softmax(z)_j =
+     * e^(z_j - max) / Σ e^(z - max): each exponential computed once.
+     */
+    private static double softmaxCrossEntropyRow(float[] Z, int o, int n, int c, float[] G, float gradScale,
+                                                 double[] e) {
         double max = rowMax(Z, o, n);
-        double logSum = Math.log(sumExp(Z, o, n, max));
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            e[j] = Math.exp(Z[o + j] - max);
+            sum += e[j];
+        }
         if (G != null) {
             for (int j = 0; j < n; j++) {
-                double p = Math.exp(Z[o + j] - max - logSum);
-                G[o + j] = (float) (gradScale * (p - (j == c ? 1.0 : 0.0)));
+                G[o + j] = (float) (gradScale * (e[j] / sum - (j == c ? 1.0 : 0.0)));
             }
         }
-        return (max + logSum) - Z[o + c];
+        return (max - Z[o + c]) + Math.log(sum); // the large terms cancel first: log Σ is not lost to |max|
     }
 
     @Override
@@ -422,7 +721,7 @@ public final class CpuBackend implements Backend {
         Checks.axpy(x, y);
         float[] X = data(x, "axpy x");
         float[] Y = data(y, "axpy y");
-        elements(X.length, (from, to) -> {
+        elements(n(x), COST_STREAM, (from, to) -> {
             for (int i = from; i < to; i++) {
                 Y[i] = alpha * X[i] + Y[i];
             }
@@ -432,7 +731,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void scale(float alpha, Tensor x) {
         float[] X = data(x, "scale");
-        elements(X.length, (from, to) -> {
+        elements(n(x), COST_STREAM, (from, to) -> {
             for (int i = from; i < to; i++) {
                 X[i] = alpha * X[i];
             }
@@ -445,7 +744,7 @@ public final class CpuBackend implements Backend {
         float[] X = data(x, "dot x");
         float[] Y = data(y, "dot y");
         double s = 0;
-        for (int i = 0; i < X.length; i++) {
+        for (int i = 0, n = n(x); i < n; i++) {
             s += (double) X[i] * Y[i];
         }
         return s;
@@ -455,8 +754,8 @@ public final class CpuBackend implements Backend {
     public double norm2(Tensor x) {
         float[] X = data(x, "norm2");
         double s = 0;
-        for (float v : X) {
-            s += (double) v * v;
+        for (int i = 0, n = n(x); i < n; i++) {
+            s += (double) X[i] * X[i];
         }
         return Math.sqrt(s);
     }
@@ -469,7 +768,7 @@ public final class CpuBackend implements Backend {
         float[] P = data(param, "sgd param");
         float[] G = data(grad, "sgd grad");
         if (momentum == 0f) {
-            elements(P.length, (from, to) -> {
+            elements(n(param), COST_STREAM, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     P[i] -= lr * G[i];
                 }
@@ -477,7 +776,7 @@ public final class CpuBackend implements Backend {
             return;
         }
         float[] V = data(velocity, "sgd velocity");
-        elements(P.length, (from, to) -> {
+        elements(n(param), COST_STREAM, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = momentum * V[i] + G[i];
                 V[i] = v;
@@ -497,7 +796,7 @@ public final class CpuBackend implements Backend {
         float[] V = data(v, "adam v");
         double c1 = 1.0 - Math.pow(beta1, step);
         double c2 = 1.0 - Math.pow(beta2, step);
-        elements(P.length, (from, to) -> {
+        elements(n(param), 4 * COST_STREAM, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float g = G[i];
                 float mi = beta1 * M[i] + (1 - beta1) * g;
@@ -540,31 +839,61 @@ public final class CpuBackend implements Backend {
         return ((CpuTensor) t).data();
     }
 
+    /** The elements a tensor spans: rows × cols (a view's array is its parent's, longer). */
+    private static int n(Tensor t) {
+        return ((CpuTensor) t).n();
+    }
+
     /** Work on the index range [from, to): the loop lives in the body so that it compiles to one tight loop. */
     @FunctionalInterface
     private interface RangeBody {
         void run(int from, int to);
     }
 
-    /** Rows [0, rows) in blocks, split across threads when rows × cols is large enough. */
-    private static void rows(int rows, int cols, RangeBody body) {
-        long work = (long) rows * cols;
-        if (work < PARALLEL_THRESHOLD || rows == 1) {
+    /** Threads worth using for {@code elements} of work at {@code cost} ns each: 1 unless it pays. */
+    private static int threadsFor(long elements, double cost) {
+        if (elements * cost < PARALLEL_WORK_NS) {
+            return 1;
+        }
+        return (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
+                elements * cost / PARALLEL_WORK_NS));
+    }
+
+    /** Rows [0, rows) in blocks, split across threads when rows × cols × cost is enough work for that to pay. */
+    private static void rows(int rows, int cols, double cost, RangeBody body) {
+        int blocks = rowBlocks(rows, cols, cost);
+        if (blocks == 1) {
             body.run(0, rows);
             return;
         }
-        int block = (int) Math.max(1, Math.min(rows, (1 << 14) / Math.max(1, cols)));
-        IntStream.range(0, blocks(rows, block)).parallel()
-                .forEach(b -> body.run(b * block, end(b * block, block, rows)));
+        int per = (rows + blocks - 1) / blocks;
+        IntStream.range(0, blocks).parallel().forEach(b -> body.run(b * per, end(b * per, per, rows)));
     }
 
-    /** Elements [0, n) in chunks, split across threads when n is large enough. */
-    private static void elements(int n, RangeBody body) {
-        if (n < PARALLEL_THRESHOLD) {
+    /** How many blocks of rows to split a [rows, cols] pass into: 1, or two per thread worth using. */
+    private static int rowBlocks(int rows, int cols, double cost) {
+        int threads = threadsFor((long) rows * cols, cost);
+        return threads == 1 ? 1 : Math.min(rows, 2 * threads);
+    }
+
+    /** Blocks of at most 64 columns [j0, j1) of a [rows, cols] pass, split across threads when it pays. */
+    private static void columnBlocks(int rows, int cols, double cost, RangeBody body) {
+        int blocks = blocks(cols, 64);
+        IntStream range = IntStream.range(0, blocks);
+        if (blocks > 1 && threadsFor((long) rows * cols, cost) > 1) {
+            range = range.parallel();
+        }
+        range.forEach(b -> body.run(b * 64, end(b * 64, 64, cols)));
+    }
+
+    /** Elements [0, n) in chunks, split across threads when n × cost is enough work for that to pay. */
+    private static void elements(int n, double cost, RangeBody body) {
+        int threads = threadsFor(n, cost);
+        if (threads == 1) {
             body.run(0, n);
             return;
         }
-        int chunk = 1 << 14;
+        int chunk = (int) Math.max(4096, ((long) n + 2L * threads - 1) / (2L * threads));
         IntStream.range(0, blocks(n, chunk)).parallel()
                 .forEach(c -> body.run(c * chunk, end(c * chunk, chunk, n)));
     }

@@ -15,6 +15,8 @@ import io.logitnet.nn.Architecture;
 import io.logitnet.nn.Init;
 import io.logitnet.nn.Network;
 import io.logitnet.train.History;
+import io.logitnet.train.MemoryPlan;
+import io.logitnet.train.MemoryPlanException;
 import io.logitnet.train.Metrics;
 import io.logitnet.train.OptimizerSpec;
 import io.logitnet.train.TrainConfig;
@@ -446,6 +448,7 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
             sc = standardize ? Standardizer.fit(data) : null;
         }
         Dataset trainData = sc == null ? data : Standardizer.apply(data, sc);
+        checkPlan(b, arch, data.rows(), data.targetCols(), false);
         return run(b, arch, data.featureNames(), sc, resumeState,
                 (trainer, net, state, after) -> trainer.fit(net, trainData, state, after), () -> afterTraining(data));
     }
@@ -473,8 +476,34 @@ public abstract class NetworkModel<M extends NetworkModel<M>> {
         }
         Architecture arch = architectureFor(source.cols(), targets);
         double[][] sc = source instanceof io.logitnet.data.CsvBatchSource csv ? csv.scaling() : null;
-        return onBackend(b -> run(b, arch, source.featureNames(), sc, null,
+        return onBackend(b -> checkPlan(b, arch, source.rows(), source.targetCols(), true)
+                .run(b, arch, source.featureNames(), sc, null,
                 (trainer, net, state, after) -> trainer.fit(net, source, state, after), () -> installed(arch)));
+    }
+
+    /**
+     * What training this model on {@code backend} needs, before anything is allocated: the architecture for data of
+     * {@code features} columns and {@code targets} classes (or target columns), {@code rows} rows (validation
+     * included), mini-batches copied from the host or (L-BFGS) every row on the device. See {@link MemoryPlan}.
+     */
+    public MemoryPlan memoryPlan(Backend backend, int features, int targets, long rows, boolean streamed) {
+        Architecture arch = architectureFor(features, targets);
+        return new Trainer(config, null).plan(arch, rows, arch.loss().targetsAreClassIndices() ? 1 : arch.outputs(),
+                streamed, backend);
+    }
+
+    /** Refuses a run whose plan does not fit, before the first allocation. */
+    private NetworkModel<M> checkPlan(Backend b, Architecture arch, long rows, int targetCols, boolean streamed) {
+        Trainer t = new Trainer(config, null);
+        MemoryPlan plan = t.plan(arch, rows, targetCols, streamed, b);
+        if (!plan.fits()) {
+            System.gc(); // the Java heap's free figure (the cpu backend's) counts garbage until a collection
+            plan = t.plan(arch, rows, targetCols, streamed, b);
+            if (!plan.fits()) {
+                throw new MemoryPlanException(plan);
+            }
+        }
+        return this;
     }
 
     /** Runs a trainer over some input. */

@@ -51,10 +51,7 @@ public final class Dense implements AutoCloseable {
      */
     public void forward(Tensor x, Tensor y) {
         backend.gemm(false, true, 1f, x, weight, 0f, y);
-        backend.addRowVector(y, bias);
-        if (activation != null) {
-            backend.activationForward(activation, y, y);
-        }
+        backend.biasActivation(activation != null ? activation : Activation.IDENTITY, y, bias, y);
     }
 
     /**
@@ -66,11 +63,32 @@ public final class Dense implements AutoCloseable {
      * @param dx receives {@code ∂L/∂x}, {@code [batch, in]}; null for the first layer (no one needs it)
      */
     public void backward(Tensor x, Tensor dz, Tensor dx) {
-        backend.gemm(true, false, 1f, dz, x, 0f, weightGrad);
+        weightGradient(x, dz);
         backend.columnSums(dz, biasGrad);
         if (dx != null) {
-            backend.gemm(false, false, 1f, dz, weight, 0f, dx);
+            inputGradient(dz, dx);
         }
+    }
+
+    /** {@code dW = dzᵀ·x}. x: {@code [batch, in]}, dz: {@code [batch, out]}. */
+    public void weightGradient(Tensor x, Tensor dz) {
+        backend.gemm(true, false, 1f, dz, x, 0f, weightGrad);
+    }
+
+    /** {@code dx = dz·W}. dz: {@code [batch, out]}, dx: {@code [batch, in]}. */
+    public void inputGradient(Tensor dz, Tensor dx) {
+        backend.gemm(false, false, 1f, dz, weight, 0f, dx);
+    }
+
+    /**
+     * Turns {@code ∂L/∂y} into {@code ∂L/∂z} in place through the saved output {@code y = f(z)} and, in the same
+     * pass, sums it into this layer's bias gradient {@code db = Σ_rows dz}.
+     *
+     * @param y  this layer's output {@code [batch, out]}
+     * @param dy {@code ∂L/∂y}, overwritten with {@code ∂L/∂z}
+     */
+    public void activationAndBiasGradient(Tensor y, Tensor dy) {
+        backend.activationBackwardColumnSums(activation, y, dy, dy, biasGrad);
     }
 
     /**

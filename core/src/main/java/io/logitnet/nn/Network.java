@@ -8,7 +8,6 @@ import io.logitnet.backend.Tensor;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,20 +15,23 @@ import java.util.SplittableRandom;
 
 /**
  * A stack of {@link Dense} layers with a loss fused to the output activation, on one backend. Batched forward and
- * backward passes run in buffers allocated once per batch size (a training loop allocates nothing per step).
+ * backward passes run in buffers allocated once for the largest batch (a training loop allocates nothing per step;
+ * smaller batches run in views of them).
  *
  * <p>Objective: mean loss over the batch + (l2/2)·Σ‖W‖² over weights (not biases).
  */
 public final class Network implements AutoCloseable {
-    /** Workspaces kept per batch size: the training batch, the last partial batch, the evaluation batch. */
-    private static final int MAX_WORKSPACES = 4;
+    /** Views kept per smaller batch size: the last partial batch of training and of evaluation, a few more. */
+    private static final int MAX_VIEWS = 4;
 
     private final Backend backend;
     private final Architecture architecture;
     private final List<Dense> layers;
     private final List<Tensor> parameters;
     private final List<Tensor> gradients;
-    private final Map<Integer, Workspace> workspaces = new LinkedHashMap<>();
+    /** The buffers of the largest batch so far; smaller batches run in views of them ({@link #views}). */
+    private Workspace full;
+    private final Map<Integer, Workspace> views = new LinkedHashMap<>();
     /** The workspace used last: the usual hit, looked up without boxing the batch size on every pass. */
     private Workspace lastWorkspace;
     private float l2;
@@ -230,12 +232,14 @@ public final class Network implements AutoCloseable {
             backend.columnSums(ws.rowLoss, ws.batchLoss);
             backend.axpy(1f, ws.batchLoss, lossSum);
         }
+        backend.columnSums(ws.grads[last], layers.get(last).biasGrad());
         for (int i = last; i >= 0; i--) {
-            Tensor input = i == 0 ? x : ws.outputs[i - 1];
-            Tensor dx = i == 0 ? null : ws.grads[i - 1];
-            layers.get(i).backward(input, ws.grads[i], dx);
+            Dense d = layers.get(i);
+            d.weightGradient(i == 0 ? x : ws.outputs[i - 1], ws.grads[i]);
             if (i > 0) {
-                layers.get(i - 1).activationBackward(ws.outputs[i - 1], ws.grads[i - 1]);
+                d.inputGradient(ws.grads[i], ws.grads[i - 1]);
+                // the hidden layer below: its activation's gradient and its bias gradient, in one pass
+                layers.get(i - 1).activationAndBiasGradient(ws.outputs[i - 1], ws.grads[i - 1]);
             }
         }
     }
@@ -309,6 +313,11 @@ public final class Network implements AutoCloseable {
 
     // ---- workspaces ----
 
+    /**
+     * The buffers of a pass over {@code x}'s batch: views of the first rows of the buffers of the largest batch seen
+     * so far (a smaller batch, such as the last partial one, needs no memory of its own), reallocated when a larger
+     * batch comes.
+     */
     private Workspace workspace(Tensor x) {
         if (x.cols() != architecture.inputs()) {
             throw new ShapeMismatchException("network input", new int[] {x.rows(), architecture.inputs()}, x.shape());
@@ -317,24 +326,29 @@ public final class Network implements AutoCloseable {
         if (lastWorkspace != null && lastWorkspace.batch == batch) {
             return lastWorkspace;
         }
-        Workspace ws = workspaces.get(batch);
+        if (full == null || full.batch < batch) {
+            releaseWorkspaces();
+            full = new Workspace(batch);
+        }
+        Workspace ws = batch == full.batch ? full : views.get(batch);
         if (ws == null) {
-            if (workspaces.size() >= MAX_WORKSPACES) {
-                Iterator<Map.Entry<Integer, Workspace>> it = workspaces.entrySet().iterator();
-                it.next().getValue().close();
-                it.remove();
+            if (views.size() >= MAX_VIEWS) {
+                views.remove(views.keySet().iterator().next());
             }
-            ws = new Workspace(batch);
-            workspaces.put(batch, ws);
+            ws = new Workspace(full, batch);
+            views.put(batch, ws);
         }
         lastWorkspace = ws;
         return ws;
     }
 
-    /** Releases the workspaces (they are reallocated on demand), keeping the parameters. */
+    /** Releases the workspace (it is reallocated on demand), keeping the parameters. */
     public void releaseWorkspaces() {
-        workspaces.values().forEach(Workspace::close);
-        workspaces.clear();
+        views.clear();
+        if (full != null) {
+            full.close();
+            full = null;
+        }
         lastWorkspace = null;
     }
 
@@ -346,7 +360,7 @@ public final class Network implements AutoCloseable {
         reversed.forEach(Dense::close);
     }
 
-    /** Per-batch-size buffers: each layer's output and its gradient, the row losses and their sum. */
+    /** Per-batch buffers: each layer's output and its gradient, the row losses and their sum. */
     private final class Workspace implements AutoCloseable {
         final int batch;
         final Tensor[] outputs;
@@ -374,6 +388,20 @@ public final class Network implements AutoCloseable {
                 throw e;
             }
             rowLoss = rl;
+        }
+
+        /** Views of the first {@code batch} rows of {@code full}'s buffers. */
+        Workspace(Workspace full, int batch) {
+            this.batch = batch;
+            int n = layers.size();
+            outputs = new Tensor[n];
+            grads = new Tensor[n];
+            for (int i = 0; i < n; i++) {
+                outputs[i] = backend.prefixRows(full.outputs[i], batch);
+                grads[i] = backend.prefixRows(full.grads[i], batch);
+            }
+            rowLoss = backend.prefixRows(full.rowLoss, batch);
+            batchLoss = full.batchLoss;
         }
 
         @Override

@@ -53,8 +53,6 @@ final class StreamingFit {
         List<EpochResult> results = new ArrayList<>();
         listener.started(net.architecture().describe() + ", " + config.optimizer().describe() + ", batch " + batch
                 + ", " + n + " rows streamed, backend " + b.name(), config.epochs());
-        Tensor xr = null;
-        Tensor yr = null;
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
              Tensor lossSum = b.allocate(1, 1)) {
@@ -77,14 +75,9 @@ final class StreamingFit {
                     for (BatchSource.Batch bt = batches.next(); bt != null; bt = batches.next()) {
                         Tensor x = xb;
                         Tensor y = yb;
-                        if (bt.rows() != batch) {
-                            if (xr == null || xr.rows() != bt.rows()) {
-                                closeQuietly(xr, yr);
-                                xr = b.allocate(bt.rows(), d);
-                                yr = b.allocate(bt.rows(), tc);
-                            }
-                            x = xr;
-                            y = yr;
+                        if (bt.rows() != batch) { // a partial batch runs in views of the full batch's buffers
+                            x = b.prefixRows(xb, bt.rows());
+                            y = b.prefixRows(yb, bt.rows());
                         }
                         b.upload(bt.x(), 0, x);
                         b.upload(bt.y(), 0, y);
@@ -118,16 +111,6 @@ final class StreamingFit {
             History h = new History(results, diverged ? bestEpoch : last, stop, false, diverged);
             listener.finished(h);
             return h;
-        } finally {
-            closeQuietly(xr, yr);
-        }
-    }
-
-    private static void closeQuietly(Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t != null) {
-                t.close();
-            }
         }
     }
 }

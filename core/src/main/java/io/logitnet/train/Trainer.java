@@ -35,6 +35,32 @@ public final class Trainer {
         return config;
     }
 
+    /**
+     * What a run of this trainer needs on {@code backend}, computed before anything is allocated (see
+     * {@link MemoryPlan}); with what would fit (a smaller batch, narrower hidden layers, BF16) when it does not.
+     *
+     * @param arch       the network to train
+     * @param rows       the data's rows, validation split included
+     * @param targetCols targets per row as the trainer gets them (1 for class indices)
+     * @param streamed   whether the rows come from a {@link io.logitnet.data.BatchSource}
+     */
+    public MemoryPlan plan(io.logitnet.nn.Architecture arch, long rows, int targetCols, boolean streamed,
+                           Backend backend) {
+        return plan(arch, rows, targetCols, streamed, backend, 0);
+    }
+
+    /** The plan when {@code held} of its bytes (a network's parameters and gradients) are allocated already. */
+    private MemoryPlan plan(io.logitnet.nn.Architecture arch, long rows, int targetCols, boolean streamed,
+                            Backend backend, long held) {
+        io.logitnet.backend.DeviceMemory m = backend.memory();
+        io.logitnet.backend.DeviceMemory free = held == 0 || m.freeBytes() == Long.MAX_VALUE ? m
+                : new io.logitnet.backend.DeviceMemory(m.freeBytes() + held, m.totalBytes(), m.maxAllocationBytes(),
+                        m.usedBytes(), m.peakBytes(), m.limitBytes(), m.source());
+        return new MemoryPlanner(config, backend.memoryModel(), free, backend.instanceName())
+                .plan(arch, new MemoryPlanner.Data(rows, targetCols, streamed), backend.precision(),
+                        backend.supportedPrecisions().contains(io.logitnet.backend.Precision.BF16));
+    }
+
     /** The training and validation parts of {@code data} under this config's seed and split. */
     public Dataset[] split(Dataset data) {
         if (config.validationSplit() == 0) {
@@ -112,8 +138,10 @@ public final class Trainer {
         long totalSteps = (long) config.epochs() * ((n + batch - 1) / batch);
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
-             Tensor xr = rem == 0 ? null : b.allocate(rem, d); Tensor yr = rem == 0 ? null : b.allocate(rem, tc);
              Tensor lossSum = b.allocate(1, 1)) {
+            // the last partial batch runs in views of the full batch's buffers
+            Tensor xr = rem == 0 ? null : b.prefixRows(xb, rem);
+            Tensor yr = rem == 0 ? null : b.prefixRows(yb, rem);
             int startEpoch = 0;
             double best = Double.POSITIVE_INFINITY;
             int bestEpoch = 0;
@@ -235,28 +263,13 @@ public final class Trainer {
         try (Tensor lossSum = b.allocate(1, 1)) {
             for (int start = 0; start < data.rows(); start += batch) {
                 int rows = Math.min(batch, data.rows() - start);
-                Tensor x = xb;
-                Tensor y = yb;
-                Tensor tmpX = null;
-                Tensor tmpY = null;
-                if (rows != batch) {
-                    tmpX = b.allocate(rows, d);
-                    tmpY = b.allocate(rows, tc);
-                    x = tmpX;
-                    y = tmpY;
-                }
-                try {
-                    System.arraycopy(data.x(), start * d, hostX, 0, rows * d);
-                    System.arraycopy(data.y(), start * tc, hostY, 0, rows * tc);
-                    b.upload(hostX, 0, x);
-                    b.upload(hostY, 0, y);
-                    b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
-                } finally {
-                    if (tmpX != null) {
-                        tmpX.close();
-                        tmpY.close();
-                    }
-                }
+                Tensor x = rows == batch ? xb : b.prefixRows(xb, rows);
+                Tensor y = rows == batch ? yb : b.prefixRows(yb, rows);
+                System.arraycopy(data.x(), start * d, hostX, 0, rows * d);
+                System.arraycopy(data.y(), start * tc, hostY, 0, rows * tc);
+                b.upload(hostX, 0, x);
+                b.upload(hostY, 0, y);
+                b.download(net.accumulateLoss(x, y, lossSum), logits, start * out);
             }
             lossTotal = lossSum.toArray()[0];
         }
@@ -277,25 +290,41 @@ public final class Trainer {
                 + n + " training rows, tolerance " + Metrics.format(config.tolerance()) + ", backend " + b.name(),
                 config.maxIterations());
         List<EpochResult> results = new ArrayList<>();
+        // every row on the device when they fit; otherwise one chunk's buffers, each chunk copied in as it is needed
+        long held = 0; // the network's parameters and gradients, which the plan counts, are allocated already
+        for (Tensor t : net.parameters()) {
+            held += 2 * b.memoryModel().tensorBytes(t.size());
+        }
+        boolean resident = plan(net.architecture(), n + (val == null ? 0 : val.rows()), train.targetCols(), false, b,
+                held).rowsOnDevice();
+        int d = train.cols();
+        int tc = train.targetCols();
+        List<int[]> ranges = new ArrayList<>();
+        for (int start = 0; start < n; start += FULL_BATCH_CHUNK) {
+            ranges.add(new int[] {start, Math.min(FULL_BATCH_CHUNK, n - start)});
+        }
         try (Tensor lossSum = b.allocate(1, 1)) {
-            for (int start = 0; start < n; start += FULL_BATCH_CHUNK) {
-                int rows = Math.min(FULL_BATCH_CHUNK, n - start);
-                Dataset part = train.range(start, start + rows);
-                chunks.add(new Tensor[] {b.upload(part.x(), rows, part.cols()),
-                        b.upload(part.y(), rows, part.targetCols())});
+            if (resident) {
+                for (int[] c : ranges) {
+                    Dataset part = train.range(c[0], c[0] + c[1]);
+                    chunks.add(new Tensor[] {b.upload(part.x(), c[1], d), b.upload(part.y(), c[1], tc)});
+                }
+            } else {
+                chunks.add(new Tensor[] {b.allocate(FULL_BATCH_CHUNK, d), b.allocate(FULL_BATCH_CHUNK, tc)});
             }
-            if (chunks.size() > 1) {
+            if (ranges.size() > 1) {
                 for (Tensor p : net.parameters()) {
                     accum.add(b.allocate(p.rows(), p.cols()));
                 }
             }
             Lbfgs.Objective objective = () -> {
                 b.fill(lossSum, 0f);
-                if (chunks.size() == 1) {
+                if (ranges.size() == 1) {
                     net.forwardBackward(chunks.get(0)[0], chunks.get(0)[1], lossSum);
                 } else {
                     accum.forEach(t -> b.fill(t, 0f));
-                    for (Tensor[] c : chunks) {
+                    for (int k = 0; k < ranges.size(); k++) {
+                        Tensor[] c = chunk(b, train, resident, chunks, ranges.get(k), k);
                         net.forwardBackward(c[0], c[1], lossSum);
                         for (int i = 0; i < accum.size(); i++) {
                             b.axpy((float) c[0].rows() / n, net.gradients().get(i), accum.get(i));
@@ -340,6 +369,23 @@ public final class Trainer {
             }
             accum.forEach(Tensor::close);
         }
+    }
+
+    /**
+     * Chunk {@code k} of the training rows: its tensors when every row is on the device, otherwise the rows copied
+     * from the host into (the first rows of) the one chunk's buffers.
+     */
+    private static Tensor[] chunk(Backend b, Dataset train, boolean resident, List<Tensor[]> chunks, int[] range,
+                                  int k) {
+        if (resident) {
+            return chunks.get(k);
+        }
+        Tensor[] buf = chunks.get(0);
+        Tensor x = range[1] == buf[0].rows() ? buf[0] : b.prefixRows(buf[0], range[1]);
+        Tensor y = range[1] == buf[1].rows() ? buf[1] : b.prefixRows(buf[1], range[1]);
+        b.upload(train.x(), range[0] * train.cols(), x);
+        b.upload(train.y(), range[0] * train.targetCols(), y);
+        return new Tensor[] {x, y};
     }
 
     /** Mean loss and metrics of a whole data set, in chunks. */

@@ -165,6 +165,66 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * BF16, where the backend supports it: the product of the operands rounded to bfloat16 ({@link Bf16}, the
+     * reference), summed in float32 (tolerance from float32's unit round-off and sqrt(K), as for FP32), and not the
+     * float32 product of the unrounded operands (which differs by far more on these random operands). Checked on a
+     * backend instance of its own, which is left in FP32 for nobody.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2} transA={3} transB={4}")
+    @MethodSource("bf16Cases")
+    void bf16GemmIsTheFloatProductOfTheRoundedOperands(int m, int n, int k, boolean ta, boolean tb) {
+        Backend b = BackendTestSupport.openOrSkip(selection());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeTrue(b.supportedPrecisions().contains(Precision.BF16),
+                    b.instanceName() + " supports " + b.supportedPrecisions() + ": no BF16 on this device");
+            b.setPrecision(Precision.BF16);
+            assertEquals(Precision.BF16, b.precision());
+            Random r = new Random(m * 31L + n * 7L + k + (ta ? 3 : 0) + (tb ? 5 : 0));
+            int aRows = ta ? k : m;
+            int aCols = ta ? m : k;
+            int bRows = tb ? n : k;
+            int bCols = tb ? k : n;
+            float[] a = random(r, aRows * aCols, 1);
+            float[] bb = random(r, bRows * bCols, 1);
+            float[] c = random(r, m * n, 1);
+            float[] ar = a.clone();
+            float[] br = bb.clone();
+            Bf16.round(a, 0, ar, 0, a.length);
+            Bf16.round(bb, 0, br, 0, bb.length);
+            double[] bound = new double[m * n];
+            double[] expected = Reference.gemm(ta, tb, -0.75, ar, aRows, aCols, br, bRows, bCols, 1.5, c, bound);
+            double[] unrounded = Reference.gemm(ta, tb, -0.75, a, aRows, aCols, bb, bRows, bCols, 1.5, c,
+                    new double[m * n]);
+            double[] tol = new double[m * n];
+            for (int i = 0; i < tol.length; i++) {
+                tol[i] = 8 * U * Math.sqrt(k) * bound[i] + 1e-30;
+            }
+            try (Tensor A = b.upload(a, aRows, aCols); Tensor B = b.upload(bb, bRows, bCols);
+                 Tensor C = b.upload(c, m, n)) {
+                b.gemm(ta, tb, -0.75f, A, B, 1.5f, C);
+                float[] got = C.toArray();
+                Compare.assertClose("bf16 gemm " + m + "x" + n + "x" + k, got, expected, tol, n);
+                double far = 0;
+                for (int i = 0; i < got.length; i++) {
+                    far = Math.max(far, Math.abs(got[i] - unrounded[i]) / tol[i]);
+                }
+                assertTrue(far > 4, "the operands were rounded: the float32 product of the unrounded ones is "
+                        + "within " + far + " tolerances");
+            }
+            b.setPrecision(Precision.FP32);
+            assertEquals(Precision.FP32, b.precision());
+        } finally {
+            b.close();
+        }
+    }
+
+    static Stream<Arguments> bf16Cases() {
+        return Stream.of(Arguments.of(7, 93, 144, false, false), Arguments.of(93, 7, 600, true, false),
+                Arguments.of(129, 65, 257, false, true), Arguments.of(33, 600, 520, true, true),
+                Arguments.of(600, 2100, 300, false, true)); // past the CPU's panels of 512 rows, 2048 columns, 256 deep
+    }
+
     @Test
     void gemmRejectsMismatchedShapesWithBoth() {
         try (Tensor a = backend.allocate(3, 4); Tensor b = backend.allocate(5, 6); Tensor c = backend.allocate(3, 6)) {
@@ -209,6 +269,159 @@ public abstract class BackendConformanceTest {
             Compare.assertClose("columnSums", S.toArray(), sums, sumTol, cols);
             backend.addRowVector(X, B);
             Compare.assertClose("addRowVector", X.toArray(), expected, U, 0, cols);
+        }
+    }
+
+    // ---- fused passes: the same results as the operations they fuse ----
+
+    /** The shapes of the fused tests: awkward sizes, and one large enough for a backend to split it across threads. */
+    static Stream<Arguments> fusedShapes() {
+        return Stream.of(Arguments.of(1, 13), Arguments.of(7, 3), Arguments.of(93, 144), Arguments.of(4097, 300));
+    }
+
+    /** biasActivation gives the bits of addRowVector then activationForward, into another tensor and in place. */
+    @ParameterizedTest
+    @MethodSource("fusedShapes")
+    void biasActivationGivesTheBitsOfTheComposedOperations(int rows, int cols) {
+        for (Activation f : Activation.values()) {
+            float[] z = activationInputs(rows * cols, rows + 31L * f.ordinal());
+            float[] bias = random(new Random(cols), cols, 3);
+            if (f == Activation.EXP) {
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = Math.max(-80f, Math.min(80f, z[i])); // overflow of e^z is tested with the activations
+                }
+            }
+            try (Tensor Z = backend.upload(z, rows, cols); Tensor B = backend.upload(bias, 1, cols);
+                 Tensor Y = backend.allocate(rows, cols); Tensor R = backend.upload(z, rows, cols)) {
+                backend.addRowVector(R, B);
+                backend.activationForward(f, R, R);
+                float[] expected = R.toArray();
+                backend.biasActivation(f, Z, B, Y);
+                assertArrayEquals(expected, Y.toArray(), f + " biasActivation into another tensor");
+                assertArrayEquals(z, Z.toArray(), f + " biasActivation leaves z alone");
+                backend.biasActivation(f, Z, B, Z);
+                assertArrayEquals(expected, Z.toArray(), f + " biasActivation in place");
+            }
+        }
+    }
+
+    /**
+     * activationBackwardColumnSums writes the bits of activationBackward, and column sums of them within the bound of
+     * a sum of length rows (the order of the additions may differ from columnSums').
+     */
+    @ParameterizedTest
+    @MethodSource("fusedShapes")
+    void activationBackwardColumnSumsMatchesTheComposedOperations(int rows, int cols) {
+        for (Activation f : Activation.values()) {
+            float[] z = activationInputs(rows * cols, 7 * rows + f.ordinal());
+            float[] y = new float[z.length];
+            for (int i = 0; i < z.length; i++) {
+                y[i] = (float) Reference.activation(f, Math.max(-80f, Math.min(80f, z[i])));
+            }
+            float[] dy = random(new Random(rows + cols), rows * cols, 2);
+            try (Tensor Y = backend.upload(y, rows, cols); Tensor DY = backend.upload(dy, rows, cols);
+                 Tensor DZ = backend.allocate(rows, cols); Tensor S = backend.allocate(1, cols);
+                 Tensor R = backend.allocate(rows, cols)) {
+                backend.activationBackward(f, Y, DY, R);
+                float[] dz = R.toArray();
+                backend.activationBackwardColumnSums(f, Y, DY, DZ, S);
+                assertArrayEquals(dz, DZ.toArray(), f + " dz");
+                double[] sums = new double[cols];
+                double[] tol = new double[cols];
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        sums[j] += dz[i * cols + j];
+                        tol[j] += 4 * U * Math.sqrt(rows) * Math.abs(dz[i * cols + j]);
+                    }
+                }
+                for (int j = 0; j < cols; j++) {
+                    tol[j] += 2 * U * Math.abs(sums[j]) + 1e-30;
+                }
+                Compare.assertClose(f + " column sums", S.toArray(), sums, tol, cols);
+                backend.activationBackwardColumnSums(f, Y, DY, DY, S); // dz may be dy
+                assertArrayEquals(dz, DY.toArray(), f + " dz in place");
+            }
+        }
+    }
+
+    // ---- views ----
+
+    @Test
+    void aPrefixViewSharesItsParentsMemoryAndClosesWithIt() {
+        Tensor parent = backend.upload(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 4, 3);
+        Tensor view = backend.prefixRows(parent, 2);
+        Tensor viewOfView = backend.prefixRows(view, 1);
+        assertArrayEquals(new int[] {2, 3}, view.shape());
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, view.toArray(), "a view reads its parent's first rows");
+        backend.fill(view, -1f);
+        assertArrayEquals(new float[] {-1, -1, -1, -1, -1, -1, 7, 8, 9, 10, 11, 12}, parent.toArray(),
+                "writing the view writes the parent's first rows and nothing else");
+        backend.upload(new float[] {20, 21, 22}, 0, viewOfView);
+        assertArrayEquals(new float[] {20, 21, 22, -1, -1, -1}, view.toArray(), "a view of a view is the same memory");
+        try (Tensor bias = backend.upload(new float[] {1, 1, 1}, 1, 3)) {
+            backend.biasActivation(Activation.IDENTITY, view, bias, view);
+            backend.activationBackwardColumnSums(Activation.IDENTITY, view, view, view, bias);
+            assertArrayEquals(new float[] {21, 22, 23}, bias.toArray(), "column sums over the view's rows only");
+        }
+        assertArrayEquals(new float[] {21, 22, 23, 0, 0, 0, 7, 8, 9, 10, 11, 12}, parent.toArray());
+        long held = backend.memory().usedBytes();
+        try (Tensor another = backend.prefixRows(parent, 3)) {
+            assertEquals(held, backend.memory().usedBytes(), "a view allocates nothing");
+        }
+        viewOfView.close();
+        assertTrue(viewOfView.isClosed());
+        assertArrayEquals(new float[] {21, 22, 23, 0, 0, 0}, view.toArray(),
+                "closing a view leaves its parent and other views open");
+        assertArrayEquals(new float[] {21, 22, 23, 0, 0, 0, 7, 8, 9, 10, 11, 12}, parent.toArray());
+        parent.close();
+        assertTrue(view.isClosed(), "a view is closed with its parent");
+        assertThrows(IllegalStateException.class, view::toArray);
+        try (Tensor t = backend.allocate(2, 2)) {
+            assertThrows(IllegalArgumentException.class, () -> backend.prefixRows(t, 0));
+            assertThrows(IllegalArgumentException.class, () -> backend.prefixRows(t, 3));
+        }
+    }
+
+    // ---- memory accounting ----
+
+    /**
+     * A cap on the backend's memory refuses an allocation past it with {@link io.logitnet.DeviceOutOfMemoryException}
+     * (requested and total bytes within the cap), and the backend stays usable; memory() counts what is held.
+     */
+    @Test
+    void aMemoryLimitRefusesAnAllocationPastItAndTheBackendStaysUsable() {
+        Backend b = BackendTestSupport.openOrSkip(selection());
+        try {
+            long before = b.memory().usedBytes();
+            try (Tensor t = b.allocate(256, 256)) {
+                DeviceMemory m = b.memory();
+                assertTrue(m.usedBytes() >= before + 4L * 256 * 256, "held after a 256 KiB tensor: " + m);
+                assertTrue(m.peakBytes() >= m.usedBytes(), m.toString());
+                assertTrue(m.freeBytes() <= m.totalBytes() && m.maxAllocationBytes() <= m.totalBytes(), m.toString());
+            }
+            long limit = b.memory().usedBytes() + (8L << 20);
+            b.setMemoryLimit(limit);
+            DeviceMemory capped = b.memory();
+            assertEquals(limit, capped.limitBytes());
+            // free may count blocks the backend caches for reuse (CUDA): at most the cap, at least what is left of it
+            assertTrue(capped.limited() && capped.totalBytes() <= limit && capped.freeBytes() <= limit
+                    && capped.freeBytes() >= 8L << 20, capped.toString());
+            io.logitnet.DeviceOutOfMemoryException e = assertThrows(io.logitnet.DeviceOutOfMemoryException.class,
+                    () -> b.allocate(4096, 1024)); // 16 MiB
+            assertTrue(e.requestedBytes() >= 4L * 4096 * 1024 && e.requestedBytes() <= 4L * 4096 * 1024 + 4096,
+                    "the tensor's bytes (with the backend's header, if any): " + e.requestedBytes());
+            assertTrue(e.totalBytes() <= limit, "total within the cap: " + e.getMessage());
+            try (Tensor t = b.allocate(1024, 1024)) { // 4 MiB fits
+                b.fill(t, 2f);
+                assertEquals(2f, t.toArray()[1024 * 1024 - 1]);
+            }
+            b.setMemoryLimit(DeviceMemory.NO_LIMIT);
+            try (Tensor t = b.allocate(4096, 1024)) {
+                assertEquals(4096, t.rows(), "the cap is lifted");
+            }
+            assertThrows(IllegalArgumentException.class, () -> b.setMemoryLimit(0));
+        } finally {
+            b.close();
         }
     }
 

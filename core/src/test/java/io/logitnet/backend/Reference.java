@@ -132,6 +132,6 @@ public final class Reference {
         for (int j = 0; j < cols; j++) {
             s += Math.exp(z[offset + j] - max);
         }
-        return max + Math.log(s) - z[offset + c];
+        return (max - z[offset + c]) + Math.log(s);
     }
 }

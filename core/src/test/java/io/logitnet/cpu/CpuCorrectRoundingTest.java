@@ -295,8 +295,9 @@ class CpuCorrectRoundingTest {
             gScale[j] = Math.abs(gradScale) * (p * (Math.abs(z[o + j] - m) + logS + 2) + onehot) + Math.abs(g[j]);
         }
         double value = logS + (m - z[o + c]);
-        // the maximum is a term of any stable form (m + log Σ - z_c as well as log Σ + (m - z_c))
-        return new double[] {value, Math.abs(m) + Math.abs(z[o + c]) + logS + Math.abs(value)};
+        // (m - z_c) + log Σ: the maximum cancels before log Σ is added, so the terms are m - z_c and log Σ; the
+        // form (m + log Σ) - z_c loses log Σ when |m| is large (a row of equal logits 1e30 gave 0, not log(cols))
+        return new double[] {value, Math.abs(m - z[o + c]) + logS + Math.abs(value)};
     }
 
     // ---- checking ----

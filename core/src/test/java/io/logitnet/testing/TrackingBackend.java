@@ -68,6 +68,9 @@ public final class TrackingBackend implements Backend {
         @Override
         public void close() {
             inner.close();
+            if (number < 0) {
+                return; // a view
+            }
             synchronized (TrackingBackend.this) {
                 if (open.remove(this)) {
                     closed.add(number);
@@ -128,6 +131,27 @@ public final class TrackingBackend implements Backend {
         Tracked t = new Tracked(cpu.allocate(rows, cols), allocations++);
         open.add(t);
         return t;
+    }
+
+    @Override
+    public io.logitnet.backend.DeviceMemory memory() {
+        return cpu.memory();
+    }
+
+    @Override
+    public io.logitnet.backend.MemoryModel memoryModel() {
+        return cpu.memoryModel();
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        cpu.setMemoryLimit(bytes);
+    }
+
+    /** A view is not an allocation: it is not counted and closing it releases nothing. */
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        return new Tracked(cpu.prefixRows(in(t), rows), -1);
     }
 
     @Override

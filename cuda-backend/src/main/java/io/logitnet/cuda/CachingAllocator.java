@@ -12,7 +12,8 @@ import java.util.TreeMap;
  * Device memory with a cache of freed blocks, reused by (rounded) size: training allocates the same shapes every
  * step, and cuMemAlloc/cuMemFree synchronize the device. When an allocation fails the cache is emptied and the
  * allocation retried once; if it fails again a {@link DeviceOutOfMemoryException} says how much was requested and
- * how much is free of the total, and the allocator stays usable. The native calls sit behind {@link Memory}, so the
+ * how much is free of the total, and the allocator stays usable. A cap ({@link #setLimit}) bounds the bytes it holds,
+ * cached blocks included, as if the device were that small. The native calls sit behind {@link Memory}, so the
  * bookkeeping is tested without a GPU. Not thread-safe: its backend serializes calls.
  *
  * @param <B> a device block (a CUdeviceptr for the CUDA backend)
@@ -39,6 +40,8 @@ final class CachingAllocator<B> implements AutoCloseable {
     private final TreeMap<Long, ArrayDeque<B>> cache = new TreeMap<>();
     private long cachedBytes;
     private long liveBytes;
+    private long peakBytes;
+    private long limit = Long.MAX_VALUE;
     private long hits;
     private long misses;
 
@@ -68,6 +71,13 @@ final class CachingAllocator<B> implements AutoCloseable {
             return b;
         }
         misses++;
+        if (liveBytes + cachedBytes + size > limit) {
+            emptyCache();
+            if (liveBytes + size > limit) {
+                throw new DeviceOutOfMemoryException(device + " (capped at " + limit + " bytes)", bytes,
+                        Math.max(0, limit - liveBytes), limit);
+            }
+        }
         B b = memory.allocate(size);
         if (b == null) {
             emptyCache();
@@ -78,7 +88,27 @@ final class CachingAllocator<B> implements AutoCloseable {
             throw new DeviceOutOfMemoryException(device, bytes, info[0], info[1]);
         }
         liveBytes += size;
+        peakBytes = Math.max(peakBytes, liveBytes + cachedBytes);
         return b;
+    }
+
+    /** Caps the bytes held (live and cached) at {@code bytes}; {@link Long#MAX_VALUE} for no cap. */
+    void setLimit(long bytes) {
+        limit = bytes;
+    }
+
+    long limit() {
+        return limit;
+    }
+
+    /** The most bytes held at once (live and cached), as the allocator rounds them. */
+    long peakBytes() {
+        return peakBytes;
+    }
+
+    /** {free, total} bytes of the device as the driver reports them, or {-1, -1} if unknown. */
+    long[] deviceInfo() {
+        return memory.info();
     }
 
     /** Returns a block to the cache; {@code bytes} is the size it was allocated with. */

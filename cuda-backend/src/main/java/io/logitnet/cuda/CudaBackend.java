@@ -5,16 +5,21 @@ import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
+import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasOperation;
@@ -120,7 +125,8 @@ public final class CudaBackend implements Backend {
             Cublas.check(JCublas2.cublasSetStream(h, new cudaStream_t(stream.handle())), "cublasSetStream");
             Cublas.check(JCublas2.cublasSetMathMode(h, cublasMath.CUBLAS_DEFAULT_MATH),
                     "cublasSetMathMode(CUBLAS_DEFAULT_MATH)");
-            allocator = new CachingAllocator<>(new DeviceMemory(), deviceName);
+            allocator = new CachingAllocator<>(new NativeMemory(), deviceName);
+            allocator.setLimit(DeviceMemory.limitFromProperty());
         } catch (RuntimeException | Error e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
@@ -174,7 +180,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Set<Precision> supportedPrecisions() {
-        return ccMajor >= 8 ? EnumSet.of(Precision.FP32, Precision.TF32) : EnumSet.of(Precision.FP32);
+        return ccMajor >= 8 ? EnumSet.of(Precision.FP32, Precision.TF32, Precision.BF16)
+                : EnumSet.of(Precision.FP32);
     }
 
     @Override
@@ -188,17 +195,22 @@ public final class CudaBackend implements Backend {
             if (!supportedPrecisions().contains(p)) {
                 throw new IllegalArgumentException("the cuda backend on " + deviceName + " supports "
                         + supportedPrecisions() + ", not " + p + (p == Precision.TF32
-                        ? " (TF32 needs compute capability 8.0 or newer)" : ""));
+                        ? " (TF32 needs compute capability 8.0 or newer)" : p == Precision.BF16
+                        ? " (BF16 tensor cores need compute capability 8.0 or newer; the cpu and opencl backends "
+                        + "compute BF16 on any device)" : ""));
             }
             if (p == precision) {
                 return;
             }
+            // BF16 goes through cublasGemmEx with bfloat16 operands; its math mode stays the default
             int mode = p == Precision.TF32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH;
             Cublas.check(JCublas2.cublasSetMathMode(cublas, mode), "cublasSetMathMode(" + cublasMath.stringFor(mode)
                     + ")");
             precision = p;
             LOG.log(Level.INFO, guard.instanceName() + ": matrix products now in " + p + (p == Precision.TF32
-                    ? " (TF32 tensor cores: 10-bit mantissa inputs, float32 accumulation)" : " (strict, no TF32)"));
+                    ? " (TF32 tensor cores: 10-bit mantissa inputs, float32 accumulation)" : p == Precision.BF16
+                    ? " (bfloat16 operands on tensor cores, cublasGemmEx, float32 accumulation)"
+                    : " (strict, no TF32)"));
         }
     }
 
@@ -217,6 +229,76 @@ public final class CudaBackend implements Backend {
                 throw e;
             }
             return new CudaTensor(this, rows, cols, b);
+        }
+    }
+
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        try (BackendGuard.Call c = enter()) {
+            ptr(t, "prefixRows tensor");
+            Checks.prefixRows(t, rows);
+            return new CudaTensor((CudaTensor) t, rows); // a row-major prefix starts where its parent does
+        }
+    }
+
+    /**
+     * {@code cuMemGetInfo}'s free memory plus the blocks this instance caches, its total, and what this instance
+     * holds (live and cached blocks, as the caching allocator rounds them), within the cap.
+     */
+    @Override
+    public DeviceMemory memory() {
+        try (BackendGuard.Call c = enter()) {
+            long[] info = allocator.deviceInfo();
+            long l = allocator.limit();
+            long used = allocator.liveBytes() + allocator.cachedBytes();
+            long total = Math.min(info[1] < 0 ? deviceInfo.memoryBytes() : info[1], l);
+            long free = info[0] < 0 ? total - used : info[0] + allocator.cachedBytes();
+            free = Math.max(0, Math.min(free, l == DeviceMemory.NO_LIMIT ? Long.MAX_VALUE : l - allocator.liveBytes()));
+            return new DeviceMemory(free, total, total, used, allocator.peakBytes(), l,
+                    "cuMemGetInfo plus the blocks " + instanceName() + " caches"
+                    + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
+        }
+    }
+
+    /**
+     * Blocks as the caching allocator rounds them; columnSums borrows a block of double partial sums per chunk, dot and
+     * norm2 one per thread block and one for the result.
+     */
+    @Override
+    public MemoryModel memoryModel() {
+        return new MemoryModel() {
+            @Override
+            public long tensorBytes(long elements) {
+                return CachingAllocator.roundUp(4 * elements);
+            }
+
+            @Override
+            public long columnSumsScratchBytes(long rows, long cols) {
+                long chunks = ceilDiv(rows, Math.max(256, ceilDiv(rows, 1024)));
+                return CachingAllocator.roundUp(chunks * cols * Double.BYTES);
+            }
+
+            @Override
+            public long gemmScratchBytes(Precision p, long m, long n, long k) {
+                return p == Precision.BF16 ? CachingAllocator.roundUp(2 * m * k) + CachingAllocator.roundUp(2 * k * n)
+                        : 0;
+            }
+
+            @Override
+            public long dotScratchBytes(long n) {
+                long blocks = Math.min(elements(n).groupsX(), 1024);
+                return CachingAllocator.roundUp(blocks * Double.BYTES) + CachingAllocator.roundUp(Double.BYTES);
+            }
+        };
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        try (BackendGuard.Call c = enter()) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory limit must be positive, got " + bytes);
+            }
+            allocator.setLimit(bytes);
         }
     }
 
@@ -292,12 +374,35 @@ public final class CudaBackend implements Backend {
             int k = mnk[2];
             // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
             // With beta = 0 cuBLAS does not read C, so NaN in C does not propagate.
+            if (precision == Precision.BF16) {
+                gemmBf16(transA, transB, m, n, k, alpha, A, a, B, b, beta, C);
+                return;
+            }
             Cublas.check(JCublas2.cublasSgemm(cublas,
                     transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     n, m, k, Pointer.to(new float[] {alpha}), B, b.cols(), A, a.cols(),
                     Pointer.to(new float[] {beta}), C, n), "cublasSgemm");
         }
+    }
+
+    /**
+     * BF16: both operands rounded to bfloat16 by the round_bf16 kernel into blocks borrowed for the call, then
+     * cublasGemmEx with CUDA_R_16BF operands, a float C and CUBLAS_COMPUTE_32F (tensor cores, float32 sums).
+     */
+    private void gemmBf16(boolean transA, boolean transB, int m, int n, int k, float alpha, CUdeviceptr A, Tensor a,
+                          CUdeviceptr B, Tensor b, float beta, CUdeviceptr C) {
+        try (DeviceBuffer a16 = newBuffer(2 * a.size()); DeviceBuffer b16 = newBuffer(2 * b.size())) {
+            launch(Kernels.ROUND_BF16, elements(a.size()), A, a16.ptr(), a.size());
+            launch(Kernels.ROUND_BF16, elements(b.size()), B, b16.ptr(), b.size());
+            Cublas.check(JCublas2.cublasGemmEx_new(cublas,
+                    transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
+                    n, m, k, Pointer.to(new float[] {alpha}), b16.ptr(), cudaDataType.CUDA_R_16BF, b.cols(),
+                    a16.ptr(), cudaDataType.CUDA_R_16BF, a.cols(), Pointer.to(new float[] {beta}), C,
+                    cudaDataType.CUDA_R_32F, n, cublasComputeType.CUBLAS_COMPUTE_32F,
+                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT), "cublasGemmEx(bf16 operands, compute 32F)");
+        } // the blocks go back to the cache; later work on the same stream runs after the GEMM
     }
 
     @Override
@@ -308,6 +413,19 @@ public final class CudaBackend implements Backend {
             Checks.addRowVector(x, bias);
             long n = x.size();
             launch(Kernels.ADD_ROW_VECTOR, elements(n), X, B, n, x.cols());
+        }
+    }
+
+    /** One kernel: y = f(z + bias), the sum rounded to float first, as addRowVector then activationForward. */
+    @Override
+    public void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Z = ptr(z, "biasActivation z");
+            CUdeviceptr B = ptr(bias, "biasActivation bias");
+            CUdeviceptr Y = ptr(y, "biasActivation y");
+            Checks.biasActivation(z, bias, y);
+            long n = z.size();
+            launch(Kernels.BIAS_ACTIVATION, elements(n), f.code(), Z, B, Y, n, z.cols());
         }
     }
 
@@ -600,7 +718,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The native side of the caching allocator; runs inside a call, with the context current. */
-    private final class DeviceMemory implements CachingAllocator.Memory<CUdeviceptr> {
+    private final class NativeMemory implements CachingAllocator.Memory<CUdeviceptr> {
         @Override
         public CUdeviceptr allocate(long bytes) {
             CUdeviceptr p = new CUdeviceptr();

@@ -174,7 +174,7 @@ public final class CudaBackendProvider implements BackendProvider {
                 d), "cuDeviceGetAttribute");
         String details = "compute capability " + major[0] + "." + minor[0] + ", " + sms[0] + " SMs, CUDA driver "
                 + Prerequisites.versionText(driverVersion) + ", cuBLAS " + cublas
-                + (major[0] >= 8 ? ", precisions FP32, TF32" : ", precision FP32");
+                + (major[0] >= 8 ? ", precisions FP32, TF32, BF16" : ", precision FP32");
         return new DeviceInfo("cuda:" + ordinal, new String(name, 0, len, StandardCharsets.UTF_8), mem[0], details);
     }
 }

@@ -10,6 +10,7 @@ import java.util.Locale;
  */
 enum Kernels {
     ADD_ROW_VECTOR,
+    BIAS_ACTIVATION,
     ACTIVATION_FORWARD,
     ACTIVATION_BACKWARD,
     AXPY,
@@ -22,7 +23,9 @@ enum Kernels {
     COLUMN_SUMS_PARTIAL,
     COLUMN_SUMS_FINISH,
     DOT_PARTIAL,
-    SUM_PARTIALS;
+    SUM_PARTIALS,
+    /** CUDA only: the bfloat16 operands of cublasGemmEx (the OpenCL GEMM rounds its operands as it loads them). */
+    ROUND_BF16;
 
     /** The kernel's name in logitnet.cu (an extern "C" __global__ function). */
     String symbol() {

@@ -113,4 +113,28 @@ class CachingAllocatorTest {
         alloc.release(again, 4096);
         assertEquals(8192, alloc.cachedBytes());
     }
+
+    @Test
+    void aCapCountsCachedBlocksEmptiesTheCacheBeforeRefusingAndTracksThePeak() {
+        FakeDevice dev = new FakeDevice(64L << 20);
+        try (CachingAllocator<Block> a = new CachingAllocator<>(dev, "fake")) {
+            a.setLimit(8L << 20);
+            Block b1 = a.allocate(4L << 20);
+            a.release(b1, 4L << 20); // cached: 4 MiB held
+            Block b2 = a.allocate(6L << 20); // 4 cached + 6 > 8: the cache is emptied first, then it fits
+            assertEquals(List.of(b1), dev.freed, "the cached block was given back to make room");
+            assertEquals(6L << 20, a.liveBytes());
+            assertEquals(0, a.cachedBytes());
+            DeviceOutOfMemoryException e = assertThrows(DeviceOutOfMemoryException.class, () -> a.allocate(4L << 20));
+            assertEquals(4L << 20, e.requestedBytes());
+            assertEquals(2L << 20, e.freeBytes(), "what is left of the cap");
+            assertEquals(8L << 20, e.totalBytes(), "the cap is the total");
+            assertEquals(6L << 20, dev.used, "the refused request never reached the device");
+            assertEquals(6L << 20, a.peakBytes(), "the cache was emptied before the 6 MiB block: never 10 MiB at once");
+            a.release(b2, 6L << 20);
+            a.setLimit(Long.MAX_VALUE);
+            a.release(a.allocate(40L << 20), 40L << 20);
+            assertEquals(46L << 20, a.peakBytes(), "6 MiB cached and 40 MiB live at once");
+        }
+    }
 }

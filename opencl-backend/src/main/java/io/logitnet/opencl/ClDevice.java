@@ -103,8 +103,8 @@ record ClDevice(int platformIndex, int deviceIndex, long platform, long device, 
 
     DeviceInfo info() {
         String details = String.format(Locale.ROOT, "%s on platform %d (%s), %s, driver %s, %d compute units at %d MHz,"
-                        + " max allocation %,d bytes%s", typeName(), platformIndex, platformName, version, driver,
-                computeUnits, clockMhz, maxAllocBytes, fp64 ? ", fp64" : "");
+                        + " max allocation %,d bytes%s, precisions FP32, BF16", typeName(), platformIndex, platformName,
+                version, driver, computeUnits, clockMhz, maxAllocBytes, fp64 ? ", fp64" : "");
         String problem = unusableReason();
         return new DeviceInfo("opencl:" + id(), name, globalMemBytes, problem == null ? details
                 : details + " (unusable: " + problem + ")");

@@ -1,12 +1,15 @@
 package io.logitnet.opencl;
 
+import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.NativeCallException;
 import io.logitnet.backend.Activation;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.BackendGuard;
 import io.logitnet.backend.Checks;
 import io.logitnet.backend.DeviceInfo;
+import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
+import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
 import io.logitnet.backend.Tensor;
 import org.lwjgl.system.MemoryUtil;
@@ -19,6 +22,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The OpenCL backend: LWJGL's OpenCL binding for context, queue and programs, and LogitNet's own kernels
@@ -49,6 +53,9 @@ public final class OpenClBackend implements Backend {
     /** Programs and their kernels, queue and context in creation order; released in reverse. */
     private final List<AutoCloseable> created = new ArrayList<>();
     private final EnumMap<Kernels, Kernel> kernels = new EnumMap<>(Kernels.class);
+    /** The GEMM kernels built with -DBF16_OPERANDS, on the first setPrecision(BF16). */
+    private final EnumMap<Kernels, Kernel> bf16Gemm = new EnumMap<>(Kernels.class);
+    private volatile Precision precision = Precision.FP32;
     /** Tensors not yet closed (guarded by itself: a tensor may be closed from any thread). */
     private final Set<OpenClTensor> live = new LinkedHashSet<>();
     private final Context context;
@@ -60,6 +67,10 @@ public final class OpenClBackend implements Backend {
     private DeviceBuffer result;
     /** One int: the first invalid class-index row of a softmax cross-entropy call. */
     private DeviceBuffer badRow;
+    /** Bytes of device buffers this instance holds (tensors and scratch), the most it has held, and its cap. */
+    private final AtomicLong held = new AtomicLong();
+    private final AtomicLong peak = new AtomicLong();
+    private volatile long limit = DeviceMemory.limitFromProperty();
     /** Host memory for reading back one scalar (used inside a call: the lock makes it this call's). */
     private final ByteBuffer scalar = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
 
@@ -87,8 +98,8 @@ public final class OpenClBackend implements Backend {
                     }
                 }
             }
-            this.result = context.createBuffer(8);
-            this.badRow = context.createBuffer(4);
+            this.result = createBuffer(8);
+            this.badRow = createBuffer(4);
         } catch (RuntimeException | Error e) {
             close();
             throw e;
@@ -150,22 +161,34 @@ public final class OpenClBackend implements Backend {
         return device;
     }
 
+    /** FP32, and BF16 operands (rounded as the GEMM loads them, summed in float) on any device. */
     @Override
     public Set<Precision> supportedPrecisions() {
-        return EnumSet.of(Precision.FP32);
+        return EnumSet.of(Precision.FP32, Precision.BF16);
     }
 
     @Override
     public Precision precision() {
-        return Precision.FP32;
+        return precision;
     }
 
     @Override
-    public void setPrecision(Precision precision) {
+    public void setPrecision(Precision p) {
         try (BackendGuard.Call c = guard.enter()) {
-            if (precision != Precision.FP32) {
-                throw new IllegalArgumentException("the opencl backend supports only fp32, not " + precision);
+            if (!supportedPrecisions().contains(p)) {
+                throw new IllegalArgumentException("the opencl backend supports " + supportedPrecisions() + ", not "
+                        + p + " (TF32 is a tensor-core format of NVIDIA GPUs)");
             }
+            if (p == Precision.BF16 && bf16Gemm.isEmpty()) {
+                Program program = track(buildProgram("gemm (bf16 operands)", Kernels.Source.GEMM.text(),
+                        tuning.defines(Kernels.Source.GEMM) + " -DBF16_OPERANDS"));
+                for (Kernels k : Kernels.values()) {
+                    if (k.source == Kernels.Source.GEMM) {
+                        bf16Gemm.put(k, track(program.kernel(k.symbol())));
+                    }
+                }
+            }
+            precision = p;
         }
     }
 
@@ -176,19 +199,19 @@ public final class OpenClBackend implements Backend {
         try (BackendGuard.Call c = guard.enter()) {
             Checks.dims(rows, cols);
             long bytes = 4L * rows * cols;
-            DeviceBuffer buf = context.createBuffer(bytes);
+            DeviceBuffer buf = createBuffer(bytes);
             try {
                 // OpenCL allocates lazily: touch the memory now so that a shortage shows here, not in a later kernel.
                 queue.fill(buf, 0, bytes);
                 queue.finish();
             } catch (NativeCallException e) {
-                buf.close();
+                releaseBuffer(buf);
                 if (Cl.isOutOfMemory(e.code())) {
                     throw context.outOfMemory(bytes);
                 }
                 throw e;
             } catch (RuntimeException e) {
-                buf.close();
+                releaseBuffer(buf);
                 throw e;
             }
             OpenClTensor t = new OpenClTensor(this, rows, cols, buf);
@@ -207,7 +230,93 @@ public final class OpenClBackend implements Backend {
             b = t.detach();
         }
         if (b != null) {
+            releaseBuffer(b);
+        }
+    }
+
+    @Override
+    public Tensor prefixRows(Tensor t, int rows) {
+        try (BackendGuard.Call c = guard.enter()) {
+            buffer(t, "prefixRows tensor");
+            Checks.prefixRows(t, rows);
+            return new OpenClTensor((OpenClTensor) t, rows); // kernels take the shape: a row-major prefix is the buffer's start
+        }
+    }
+
+    /** A device buffer counted against this instance's memory and its cap. */
+    private DeviceBuffer createBuffer(long bytes) {
+        long now = held.addAndGet(bytes);
+        if (now > limit) {
+            held.addAndGet(-bytes);
+            throw new DeviceOutOfMemoryException(instanceName() + " (capped at " + DeviceMemory.format(limit) + ")",
+                    bytes, Math.max(0, limit - (now - bytes)), Math.min(limit, device.globalMemBytes()));
+        }
+        try {
+            DeviceBuffer b = context.createBuffer(bytes);
+            peak.accumulateAndGet(now, Math::max);
+            return b;
+        } catch (RuntimeException e) {
+            held.addAndGet(-bytes);
+            throw e;
+        }
+    }
+
+    /** Releases a buffer made by {@link #createBuffer}; never throws. */
+    private void releaseBuffer(DeviceBuffer b) {
+        if (!b.isReleased()) {
+            held.addAndGet(-b.bytes());
             b.close();
+        }
+    }
+
+    /**
+     * The device's global memory ({@code CL_DEVICE_GLOBAL_MEM_SIZE}) less what this instance holds: OpenCL cannot say
+     * what other programs hold. The largest allocation is {@code CL_DEVICE_MAX_MEM_ALLOC_SIZE}; both within the cap.
+     */
+    @Override
+    public DeviceMemory memory() {
+        long l = limit;
+        long total = Math.min(device.globalMemBytes(), l);
+        long h = held.get();
+        return new DeviceMemory(Math.max(0, total - h), total, Math.min(device.maxAllocBytes(), total), h, peak.get(),
+                l, "CL_DEVICE_GLOBAL_MEM_SIZE less what " + instanceName() + " holds"
+                + (l == DeviceMemory.NO_LIMIT ? "" : ", capped at " + DeviceMemory.format(l)));
+    }
+
+    /**
+     * Buffers of exactly four bytes per element; the reduction scratch, one buffer kept and grown to the largest
+     * need (at least 64 KiB); the dot product's result and the bad-row flag.
+     */
+    @Override
+    public MemoryModel memoryModel() {
+        return new MemoryModel() {
+            @Override
+            public long columnSumsScratchBytes(long rows, long cols) {
+                long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy())));
+                chunks = ceilDiv(rows, ceilDiv(rows, chunks));
+                return Math.max(chunks * cols * accBytes, 1 << 16);
+            }
+
+            @Override
+            public long dotScratchBytes(long n) {
+                long groups = Math.max(1, Math.min(tuning.dotGroups(), ceilDiv(n, tuning.reduceWg())));
+                return Math.max(groups * accBytes, 1 << 16);
+            }
+
+            @Override
+            public long fixedBytes() {
+                return 8 + 4;
+            }
+        };
+    }
+
+    @Override
+    public void setMemoryLimit(long bytes) {
+        try (BackendGuard.Call c = guard.enter()) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory limit must be positive, got " + bytes);
+            }
+            limit = bytes;
         }
     }
 
@@ -293,7 +402,8 @@ public final class OpenClBackend implements Backend {
                     : (transB ? Kernels.GEMM_NT : Kernels.GEMM_NN);
             Grid grid = new Grid(ceilDiv(n, tuning.tsn()), ceilDiv(m, tuning.tsm()), tuning.gemmLocalCols(),
                     tuning.gemmLocalRows());
-            launch(kernel, grid, m, n, k, alpha, beta, A, B, C);
+            (precision == Precision.BF16 ? bf16Gemm : kernels).get(kernel).launch(queue, grid, m, n, k, alpha, beta,
+                    A, B, C);
         }
     }
 
@@ -305,6 +415,19 @@ public final class OpenClBackend implements Backend {
             Checks.addRowVector(x, bias);
             long n = x.size();
             launch(Kernels.ADD_ROW_VECTOR, elements(n), X, B, n, x.cols());
+        }
+    }
+
+    /** One kernel: y = f(z + bias), the sum rounded to float first, as addRowVector then activationForward. */
+    @Override
+    public void biasActivation(Activation f, Tensor z, Tensor bias, Tensor y) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Z = buffer(z, "biasActivation z");
+            DeviceBuffer B = buffer(bias, "biasActivation bias");
+            DeviceBuffer Y = buffer(y, "biasActivation y");
+            Checks.biasActivation(z, bias, y);
+            long n = z.size();
+            launch(Kernels.BIAS_ACTIVATION, elements(n), f.code(), Z, B, Y, n, z.cols());
         }
     }
 
@@ -497,7 +620,7 @@ public final class OpenClBackend implements Backend {
             }
             for (DeviceBuffer b : new DeviceBuffer[] {scratch, badRow, result}) {
                 if (b != null) {
-                    guard.quietly("releasing a scratch buffer", b::close);
+                    guard.quietly("releasing a scratch buffer", () -> releaseBuffer(b));
                 }
             }
             for (int i = created.size() - 1; i >= 0; i--) {
@@ -505,6 +628,7 @@ public final class OpenClBackend implements Backend {
             }
             created.clear();
             kernels.clear();
+            bf16Gemm.clear();
         });
     }
 
@@ -552,10 +676,10 @@ public final class OpenClBackend implements Backend {
     private DeviceBuffer scratch(long bytes) {
         if (scratch == null || scratch.bytes() < bytes) {
             if (scratch != null) {
-                scratch.close(); // freed by OpenCL once queued kernels that use it have finished
+                releaseBuffer(scratch); // freed by OpenCL once queued kernels that use it have finished
                 scratch = null;
             }
-            scratch = context.createBuffer(Math.max(bytes, 1 << 16));
+            scratch = createBuffer(Math.max(bytes, 1 << 16));
         }
         return scratch;
     }
