@@ -9,6 +9,7 @@
 #   devices           logitnet devices
 #   verify-fp32       logitnet verify --backend cuda
 #   verify-tf32       logitnet verify --backend cuda --precision tf32
+#   verify-bf16       logitnet verify --backend cuda --precision bf16 (cublasGemmEx, BF16 operands, FP32 compute)
 #   demo              logitnet demo --backend cuda (passes with the cross-check passed and accuracy >= 0.95)
 #   cuda-tests        cuda-backend's test classes (io.logitnet.cuda, all but CublasShimTest), LOGITNET_REQUIRE=cuda
 #   cublas-shim-test  CublasShimTest in a JVM of its own
@@ -51,7 +52,7 @@ if [ ! -x "$bundle/bin/logitnet" ] || [ ! -s "$kit/junit-platform-console-standa
 fi
 # Copies can lose the executable bits; java, the launcher and jspawnhelper (ProcessBuilder: the bench starts python)
 chmod +x "$bundle/bin/logitnet" "$bundle/runtime/bin/"* "$bundle/runtime/lib/jspawnhelper" 2>/dev/null
-steps_all="facts devices verify-fp32 verify-tf32 demo cuda-tests cublas-shim-test opencl-verify bench opencl-tests"
+steps_all="facts devices verify-fp32 verify-tf32 verify-bf16 demo cuda-tests cublas-shim-test opencl-verify bench opencl-tests"
 for s in "$@"; do
     case " $steps_all " in *" $s "*) ;; *) echo "run.sh: unknown step '$s' (steps: $steps_all)" >&2; exit 2 ;; esac
 done
@@ -325,6 +326,7 @@ fi
 run_step devices 30 check_devices logitnet devices
 run_step verify-fp32 60 last_line logitnet verify --backend cuda
 run_step verify-tf32 60 last_line logitnet verify --backend cuda --precision tf32
+run_step verify-bf16 60 last_line logitnet verify --backend cuda --precision bf16
 if [ -n "$small" ]; then
     run_step demo 90 check_demo logitnet demo --backend cuda --epochs 2
 else
