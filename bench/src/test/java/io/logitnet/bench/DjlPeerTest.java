@@ -3,7 +3,7 @@ package io.logitnet.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -24,13 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DjlPeerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static Path dir;
+    private Path dir;
 
-    @BeforeAll
-    static void classPathBuilt() {
+    @BeforeEach
+    void classPathBuilt() {
         dir = Path.of(System.getProperty("logitnet.djl.dir", "target/djl")).toAbsolutePath();
         String why = DjlRunner.problem(dir);
-        Assumptions.assumeTrue(why == null, () -> "DJL class path " + dir + " not built (" + why + "): run "
+        Path d = dir;
+        Assumptions.assumeTrue(why == null, () -> "DJL class path " + d + " not built (" + why + "): run "
                 + "./mvnw -Pdjl -pl bench -am verify to include these tests");
     }
 
