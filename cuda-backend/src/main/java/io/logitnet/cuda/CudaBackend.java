@@ -53,8 +53,10 @@ import java.util.Set;
  * <p>Work is queued on the stream in call order and runs asynchronously; {@link #download}, {@link #dot},
  * {@link #norm2} and {@link #synchronize} wait for it. Device memory comes from a caching allocator (freed blocks are
  * reused by size; on out-of-memory the cache is emptied and the allocation retried, then a
- * {@link io.logitnet.DeviceOutOfMemoryException} is thrown and the backend stays usable). Uploads and downloads go
- * through a pinned host buffer.
+ * {@link io.logitnet.DeviceOutOfMemoryException} is thrown and the backend stays usable). Uploads go through a ring of
+ * pinned host buffers and return without waiting for the stream ({@link StagingRing}: a buffer is refilled once its own
+ * copy has run), so the host prepares the next batch while the device still computes; downloads go through a pinned
+ * buffer and wait.
  *
  * <p>Precision: FP32 by default (cuBLAS default math, no TF32); TF32 tensor-core products on compute capability 8.0
  * and newer when asked with {@link #setPrecision}. The choice is logged when it is made.
@@ -65,6 +67,9 @@ public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
     private static final int MAX_GRID = 1 << 16;
     private static final long STAGING_BYTES = 4L << 20;
+    /** Uploads: pinned buffers of 4 MiB, at most 16 (64 MiB) when batches are large and the device is behind. */
+    private static final long UPLOAD_SLOT_BYTES = 4L << 20;
+    private static final int UPLOAD_SLOTS = 16;
     private static final int NO_BAD_ROW = Integer.MAX_VALUE;
 
     private final int ordinal;
@@ -81,6 +86,7 @@ public final class CudaBackend implements Backend {
     private final cublasHandle cublas;
     private final CachingAllocator<CUdeviceptr> allocator;
     private PinnedBuffer staging;
+    private StagingRing uploads;
     private PinnedBuffer scalars;
 
     private Precision precision = Precision.FP32;
@@ -308,14 +314,15 @@ public final class CudaBackend implements Backend {
             CUdeviceptr d = ptr(dst, "upload destination");
             long n = dst.size();
             Checks.range(src, srcOffset, n, "upload source");
-            PinnedBuffer st = staging();
-            long chunk = st.bytes() / Float.BYTES;
+            StagingRing ring = uploads();
+            long chunk = ring.slotBytes() / Float.BYTES;
             for (long done = 0; done < n; done += chunk) {
                 int count = (int) Math.min(chunk, n - done);
-                st.buffer().asFloatBuffer().put(src, srcOffset + (int) done, count);
-                Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.withByteOffset(done * Float.BYTES), st.pointer(),
+                StagingRing.Slot slot = ring.acquire(); // waits, if at all, for this buffer's last copy only
+                slot.buffer().buffer().asFloatBuffer().put(src, srcOffset + (int) done, count);
+                Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.withByteOffset(done * Float.BYTES), slot.buffer().pointer(),
                         (long) count * Float.BYTES, stream.handle()), "cuMemcpyHtoDAsync");
-                stream.synchronize(); // the staging buffer is refilled by the next chunk or call
+                slot.copied().record(stream);
             }
         }
     }
@@ -627,6 +634,9 @@ public final class CudaBackend implements Backend {
                 if (staging != null) {
                     staging.close();
                 }
+                if (uploads != null) {
+                    uploads.close();
+                }
             });
             guard.quietly("cuMemFree", () -> {
                 for (CUdeviceptr p : live) {
@@ -698,6 +708,13 @@ public final class CudaBackend implements Backend {
                 allocator.release(p, bytes);
             }
         });
+    }
+
+    private StagingRing uploads() {
+        if (uploads == null) {
+            uploads = new StagingRing(UPLOAD_SLOT_BYTES, UPLOAD_SLOTS);
+        }
+        return uploads;
     }
 
     private PinnedBuffer staging() {
