@@ -13,11 +13,13 @@
 #include <functional>
 
 namespace {
-int handleToken;
-int mathMode = -1;
-void *stream = nullptr;
-void *workspace = nullptr;
-size_t workspaceBytes = 0;
+// A handle's state: the stream its calls go to, and the workspace set for it.
+struct Handle {
+    void *stream = nullptr;
+    void *workspace = nullptr;
+    size_t workspaceBytes = 0;
+    int mathMode = -1;
+};
 
 using EnqueueFn = int (*)(void *, void (*)(void *), void *, void (*)(void *));
 using IsCapturingFn = int (*)(void *, int *);
@@ -28,7 +30,8 @@ void *driver() {
 }
 
 // Runs work on the handle's stream of the emulated driver (now, without one), as a cuBLAS kernel would run.
-int submit(std::function<void()> *work) {
+int submit(void *handle, std::function<void()> *work) {
+    Handle *h = static_cast<Handle *>(handle);
     static EnqueueFn enqueue = driver() ? (EnqueueFn) dlsym(driver(), "emu_enqueue") : nullptr;
     static IsCapturingFn capturing = driver() ? (IsCapturingFn) dlsym(driver(), "cuStreamIsCapturing") : nullptr;
     if (enqueue == nullptr) {
@@ -37,11 +40,11 @@ int submit(std::function<void()> *work) {
         return 0;
     }
     int status = 0;
-    if (capturing != nullptr && capturing(stream, &status) == 0 && status != 0 && workspace == nullptr) {
+    if (capturing != nullptr && capturing(h->stream, &status) == 0 && status != 0 && h->workspace == nullptr) {
         delete work;
         return 15; // CUBLAS_STATUS_NOT_SUPPORTED: see the header
     }
-    int r = enqueue(stream, [](void *w) { (*static_cast<std::function<void()> *>(w))(); }, work,
+    int r = enqueue(h->stream, [](void *w) { (*static_cast<std::function<void()> *>(w))(); }, work,
                     [](void *w) { delete static_cast<std::function<void()> *>(w); });
     return r == 0 ? 0 : 13; // CUBLAS_STATUS_EXECUTION_FAILED
 }
@@ -49,23 +52,25 @@ int submit(std::function<void()> *work) {
 
 extern "C" {
 
-int cublasCreate_v2(void **h) { *h = &handleToken; return 0; }
-int cublasDestroy_v2(void *) { return 0; }
-int cublasSetStream_v2(void *, void *s) {
-    stream = s;
-    workspace = nullptr; // as cuBLAS: setting the stream resets the workspace to the library's own
-    workspaceBytes = 0;
+int cublasCreate_v2(void **h) { *h = new Handle(); return 0; }
+int cublasDestroy_v2(void *h) { delete static_cast<Handle *>(h); return 0; }
+int cublasSetStream_v2(void *handle, void *s) {
+    Handle *h = static_cast<Handle *>(handle);
+    h->stream = s;
+    h->workspace = nullptr; // as cuBLAS: setting the stream resets the workspace to the library's own
+    h->workspaceBytes = 0;
     return 0;
 }
-int cublasSetWorkspace_v2(void *, void *w, size_t bytes) {
+int cublasSetWorkspace_v2(void *handle, void *w, size_t bytes) {
     if (w == nullptr && bytes != 0) {
         return 7;
     }
-    workspace = w;
-    workspaceBytes = bytes;
+    Handle *h = static_cast<Handle *>(handle);
+    h->workspace = w;
+    h->workspaceBytes = bytes;
     return 0;
 }
-int cublasSetMathMode(void *, int mode) { mathMode = mode; return 0; }
+int cublasSetMathMode(void *h, int mode) { static_cast<Handle *>(h)->mathMode = mode; return 0; }
 
 static void sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *A, int lda, const float *B,
                   int ldb, float beta, float *C, int ldc) {
@@ -90,19 +95,19 @@ static void sgemm(int transa, int transb, int m, int n, int k, float alpha, cons
     }
 }
 
-int cublasSgemm_v2(void *, int transa, int transb, int m, int n, int k, const float *alpha, const float *A, int lda,
+int cublasSgemm_v2(void *handle, int transa, int transb, int m, int n, int k, const float *alpha, const float *A, int lda,
                    const float *B, int ldb, const float *beta, float *C, int ldc) {
     if (m < 0 || n < 0 || k < 0 || lda < (transa ? k : m) || ldb < (transb ? n : k) || ldc < m) {
         return 7; // CUBLAS_STATUS_INVALID_VALUE
     }
     float al = *alpha, be = *beta;
-    return submit(new std::function<void()>([=] { sgemm(transa, transb, m, n, k, al, A, lda, B, ldb, be, C, ldc); }));
+    return submit(handle, new std::function<void()>([=] { sgemm(transa, transb, m, n, k, al, A, lda, B, ldb, be, C, ldc); }));
 }
 
 // cublasGemmEx for the one case CudaBackend uses: bfloat16 A and B (CUDA_R_16BF = 14, their 16 bits are a float's
 // upper half, so each converts exactly), float C (CUDA_R_32F = 0), CUBLAS_COMPUTE_32F (68): products of the operands
 // summed in float, as the SGEMM above. Anything else is CUBLAS_STATUS_NOT_SUPPORTED (15).
-int cublasGemmEx(void *, int transa, int transb, int m, int n, int k, const void *alpha, const void *A, int atype,
+int cublasGemmEx(void *handle, int transa, int transb, int m, int n, int k, const void *alpha, const void *A, int atype,
                  int lda, const void *B, int btype, int ldb, const void *beta, void *C, int ctype, int ldc,
                  int compute, int) {
     if (atype != 14 || btype != 14 || ctype != 0 || compute != 68) {
@@ -116,7 +121,7 @@ int cublasGemmEx(void *, int transa, int transb, int m, int n, int k, const void
     float al = *static_cast<const float *>(alpha);
     float be = *static_cast<const float *>(beta);
     float *c32 = static_cast<float *>(C);
-    return submit(new std::function<void()>([=] {
+    return submit(handle, new std::function<void()>([=] {
         auto widen = [](unsigned short h) {
             unsigned int bits = (unsigned int) h << 16;
             float f;

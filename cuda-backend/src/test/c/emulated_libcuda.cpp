@@ -422,6 +422,9 @@ int cuStreamBeginCapture_v2(void *stream, int mode) {
 int cuStreamIsCapturing(void *stream, int *status) {
     Guard g(device);
     Stream *s = static_cast<Stream *>(stream);
+    if (streams.count(s) == 0) {
+        return 400;
+    }
     *status = s->capture == nullptr ? 0 : s->invalidated ? 2 : 1;
     return 0;
 }

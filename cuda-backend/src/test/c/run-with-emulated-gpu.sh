@@ -23,7 +23,7 @@ g++ -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wall -Wl,-soname,"$cublas" \
     -Dmdep.outputFile="$lib/classpath.txt" -Dmdep.includeScope=test)
 if [[ $# -eq 0 ]]; then
     set -- io.logitnet.cuda.CudaConformanceTest io.logitnet.cuda.CudaMemoryTest io.logitnet.cuda.CudaContextTest \
-        io.logitnet.cuda.CudaNetworkTest
+        io.logitnet.cuda.CudaNetworkTest io.logitnet.cuda.CudaUploadTest io.logitnet.cuda.CudaGraphTest
 fi
 cd "$module"
 LD_LIBRARY_PATH="$lib" java -Xmx2g -cp "target/test-classes:target/classes:$(cat "$lib/classpath.txt")" \
