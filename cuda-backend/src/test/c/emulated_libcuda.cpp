@@ -52,7 +52,7 @@ const std::map<std::string, Launcher> kernels = {
     KERNEL(column_sums_partial, true),  KERNEL(column_sums_finish, false), KERNEL(dot_partial, true),
     KERNEL(sum_partials, true),         KERNEL(axpy, false),               KERNEL(scale, false),
     KERNEL(sgd_update, false),          KERNEL(adam_update, false),        KERNEL(round_bf16, false),
-    KERNEL(bias_activation, false),
+    KERNEL(bias_activation, false),     KERNEL(activation_backward_column_sums_partial, true),
 };
 
 struct Function {
