@@ -151,6 +151,7 @@ const std::map<std::string, Launcher> kernels = {
     KERNEL(sum_partials, true),         KERNEL(axpy, false),               KERNEL(scale, false),
     KERNEL(sgd_update, false),          KERNEL(adam_update, false),        KERNEL(round_bf16, false),
     KERNEL(bias_activation, false),     KERNEL(sgd_update_step_scalars, false), KERNEL(adam_update_step_scalars, false),
+    KERNEL(activation_backward_column_sums_partial, true),
 };
 
 struct Function {

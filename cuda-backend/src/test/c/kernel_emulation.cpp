@@ -174,6 +174,66 @@ static void columnSums(const std::vector<float> &x, int rows, int cols, std::vec
                sums.data(), chunks, cols);
 }
 
+// as CudaBackend.activationBackwardColumnSums launches them (columnSums' chunks); dz may be dy
+static void activationBackwardColumnSums(int f, const std::vector<float> &y, const std::vector<float> &dy,
+                                         std::vector<float> &dz, int rows, int cols, std::vector<float> &sums) {
+    int rowsPerChunk = (int) std::max(256LL, ((long long) rows + 1023) / 1024);
+    int chunks = (int) (((long long) rows + rowsPerChunk - 1) / rowsPerChunk);
+    std::vector<double> partial((size_t) chunks * cols, -1.0);
+    sums.assign(cols, 0.f);
+    emu_launch(activation_backward_column_sums_partial, {(unsigned) ((cols + 31LL) / 32), (unsigned) chunks}, {32, 8},
+               f, y.data(), dy.data(), dz.data(), partial.data(), rows, cols, rowsPerChunk);
+    emu_launch(column_sums_finish, {(unsigned) ((cols + BLOCK - 1LL) / BLOCK)}, {BLOCK}, partial.data(),
+               sums.data(), chunks, cols);
+}
+
+static bool sameBits(float a, float b) {
+    return std::memcmp(&a, &b, sizeof(float)) == 0 || (std::isnan(a) && std::isnan(b));
+}
+
+// activation_backward_column_sums_partial: the bits of activation_backward then column_sums, for every activation,
+// into another tensor and in place (dz = dy). x supplies y (with its NaN and infinities where it has them), dy is
+// random with NaN and ±Inf of its own in the special case.
+static void checkActivationBackwardColumnSums(std::mt19937 &r, const std::vector<float> &x, int rows, int cols,
+                                              bool special) {
+    size_t n = (size_t) rows * cols;
+    std::vector<float> dy = randoms(r, n, 2);
+    if (special) { // NaN, +Inf, and +Inf above -Inf in a column, at the first, middle and last row
+        dy[(size_t) (rows / 2) * cols + 4] = NaN;
+        dy[(size_t) 0 * cols + 6] = Inf;
+        dy[(size_t) (rows - 1) * cols + 6] = rows > 1 ? -Inf : Inf;
+        dy[(size_t) (rows - 1) * cols + 2] = Inf;
+    }
+    for (int f = 0; f < 5; f++) {
+        std::vector<float> y = x;
+        if (f == ACTIVATION_SIGMOID || f == ACTIVATION_TANH || f == ACTIVATION_EXP) {
+            for (size_t i = 0; i < n; i++) { // in the activation's range where finite, as a forward pass leaves it
+                if (std::isfinite(y[i])) {
+                    y[i] = (float) refActivation(f, y[i] / 2);
+                }
+            }
+        }
+        std::vector<float> composed(n), composedSums, fused(n, -7.f), fusedSums;
+        emu_launch(activation_backward, {grid(n)}, {BLOCK}, f, y.data(), dy.data(), composed.data(), (long long) n);
+        columnSums(composed, rows, cols, composedSums);
+        activationBackwardColumnSums(f, y, dy, fused, rows, cols, fusedSums);
+        std::vector<float> inPlace = dy, inPlaceSums;
+        activationBackwardColumnSums(f, y, inPlace, inPlace, rows, cols, inPlaceSums);
+        for (size_t i = 0; i < n; i++) {
+            expect(sameBits(fused[i], composed[i]), "activation_backward_column_sums dz", (long) i, fused[i],
+                   composed[i]);
+            expect(sameBits(inPlace[i], composed[i]), "activation_backward_column_sums dz in place", (long) i,
+                   inPlace[i], composed[i]);
+        }
+        for (int j = 0; j < cols; j++) {
+            expect(sameBits(fusedSums[j], composedSums[j]), "activation_backward_column_sums sums", j, fusedSums[j],
+                   composedSums[j]);
+            expect(sameBits(inPlaceSums[j], composedSums[j]), "activation_backward_column_sums sums in place", j,
+                   inPlaceSums[j], composedSums[j]);
+        }
+    }
+}
+
 static void testBiasAndColumnSums() {
     std::mt19937 r(2);
     for (int rows : {1, 7, 93, 257, 4097}) {
@@ -207,6 +267,7 @@ static void testBiasAndColumnSums() {
                 expect(near(sums[j], want[j], 2 * U, 4 * U * std::sqrt(rows) * bound[j]), "column_sums", j, sums[j],
                        want[j]);
             }
+            checkActivationBackwardColumnSums(r, x, rows, cols, special);
             std::vector<double> added(n);
             for (long long i = 0; i < n; i++) {
                 added[i] = (float) ((double) x[i] + bias[i % cols]);

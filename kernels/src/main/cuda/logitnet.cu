@@ -188,6 +188,20 @@ extern "C" __global__ void softmax_cross_entropy_rows(const float *z, const floa
 
 // ---- reductions ----
 
+// The end of a column-sum pass 1, shared by its two kernels: the blockDim.y running sums of each of the block's 32
+// columns, combined through shared memory (acc: MAX_BLOCK doubles) in a fixed order, to partial[blockIdx.y, col].
+__device__ __forceinline__ void column_block_sum(double s, double *acc, double *partial, long long col, int cols) {
+    acc[threadIdx.y * 32 + threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && col < cols) {
+        double total = 0.0;
+        for (int k = 0; k < (int) blockDim.y; k++) {
+            total += acc[k * 32 + threadIdx.x];
+        }
+        partial[(long long) blockIdx.y * cols + col] = total;
+    }
+}
+
 // Column sums, pass 1: block (32, ty) sums 32 columns over one chunk of rows in double; the ty threads of a column
 // are combined in shared memory in a fixed order. partial: [chunks, cols] doubles, chunk = blockIdx.y.
 extern "C" __global__ void column_sums_partial(const float *x, double *partial, int rows, int cols,
@@ -202,15 +216,30 @@ extern "C" __global__ void column_sums_partial(const float *x, double *partial, 
             s += x[r * cols + col];
         }
     }
-    acc[threadIdx.y * 32 + threadIdx.x] = s;
-    __syncthreads();
-    if (threadIdx.y == 0 && col < cols) {
-        double total = 0.0;
-        for (int k = 0; k < (int) blockDim.y; k++) {
-            total += acc[k * 32 + threadIdx.x];
+    column_block_sum(s, acc, partial, col, cols);
+}
+
+// activation_backward and column_sums_partial in one pass (a hidden layer's bias gradient): dz[i, j] = dy[i, j] *
+// f'(z) through y = f(z), rounded to float and stored as activation_backward stores it, and those floats summed as
+// column_sums_partial sums x: the same rows in the same order, the same block reduction. column_sums_finish completes
+// the sums, so the results are the bits of activation_backward then column_sums. dz may be dy. Block (32, ty).
+extern "C" __global__ void activation_backward_column_sums_partial(int f, const float *y, const float *dy, float *dz,
+                                                                   double *partial, int rows, int cols,
+                                                                   int rows_per_chunk) {
+    __shared__ double acc[MAX_BLOCK];
+    long long col = (long long) blockIdx.x * 32 + threadIdx.x;
+    long long r0 = (long long) blockIdx.y * rows_per_chunk;
+    long long r1 = min((long long) rows, r0 + rows_per_chunk);
+    double s = 0.0;
+    if (col < cols) {
+        for (long long r = r0 + threadIdx.y; r < r1; r += blockDim.y) {
+            long long k = r * cols + col;
+            float d = (float) activation_grad(f, (double) y[k], (double) dy[k]);
+            dz[k] = d;
+            s += d;
         }
-        partial[(long long) blockIdx.y * cols + col] = total;
     }
+    column_block_sum(s, acc, partial, col, cols);
 }
 
 // Column sums, pass 2: out[j] = sum over chunks of partial[chunk, j].

@@ -12,35 +12,68 @@
 #define REDUCE_WG 256
 #endif
 
+// The end of a column-sum stage one, shared by its two kernels: the CS_TY running sums of each of the tile's columns
+// (sh holds CS_TY x CS_TX), combined in local memory in a fixed tree order, to partial[g, j].
+inline void column_tile_sum(__local acc_t* sh, const acc_t s, __global acc_t* partial, const long g, const long j,
+                            const int cols) {
+    const int lx = get_local_id(0);
+    const int ly = get_local_id(1);
+    sh[ly * CS_TX + lx] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int off = CS_TY / 2; off > 0; off >>= 1) {
+        if (ly < off) {
+            sh[ly * CS_TX + lx] += sh[(ly + off) * CS_TX + lx];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (ly == 0 && j < cols) {
+        partial[g * cols + j] = sh[lx];
+    }
+}
+
 // Column sums, stage one: partial[g, j] = sum of x[i, j] over the rows of chunk g (rows_per_chunk rows).
 // Work-group: CS_TX x CS_TY.
 __kernel __attribute__((reqd_work_group_size(CS_TX, CS_TY, 1)))
 void column_sums_partial(const __global float* x, __global acc_t* partial, const int rows, const int cols,
                          const int rows_per_chunk) {
-    __local acc_t sh[CS_TY][CS_TX];
-    const int lx = get_local_id(0);
-    const int ly = get_local_id(1);
-    const long j = (long) get_group_id(0) * CS_TX + lx;
+    __local acc_t sh[CS_TY * CS_TX];
+    const long j = (long) get_group_id(0) * CS_TX + get_local_id(0);
     const long g = get_group_id(1);
     const long r0 = g * rows_per_chunk;
     const long r1 = min((long) rows, r0 + rows_per_chunk);
     acc_t s = 0;
     if (j < cols) {
-        for (long i = r0 + ly; i < r1; i += CS_TY) {
+        for (long i = r0 + get_local_id(1); i < r1; i += CS_TY) {
             s += x[i * cols + j];
         }
     }
-    sh[ly][lx] = s;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int off = CS_TY / 2; off > 0; off >>= 1) {
-        if (ly < off) {
-            sh[ly][lx] += sh[ly + off][lx];
+    column_tile_sum(sh, s, partial, g, j, cols);
+}
+
+// activation_backward and column_sums_partial in one pass (a hidden layer's bias gradient): dz[i, j] = dy[i, j] ·
+// f'(z) through y = f(z), rounded to float and stored as activation_backward stores it, and those floats summed as
+// column_sums_partial sums x: the same rows in the same order, the same tile reduction. column_sums_finish completes
+// the sums, so the results are the bits of activation_backward then column_sums. dz may be dy. Work-group: CS_TX x
+// CS_TY.
+__kernel __attribute__((reqd_work_group_size(CS_TX, CS_TY, 1)))
+void activation_backward_column_sums_partial(const int f, const __global float* y, const __global float* dy,
+                                             __global float* dz, __global acc_t* partial, const int rows,
+                                             const int cols, const int rows_per_chunk) {
+    __local acc_t sh[CS_TY * CS_TX];
+    const long j = (long) get_group_id(0) * CS_TX + get_local_id(0);
+    const long g = get_group_id(1);
+    const long r0 = g * rows_per_chunk;
+    const long r1 = min((long) rows, r0 + rows_per_chunk);
+    acc_t s = 0;
+    if (j < cols) {
+        for (long i = r0 + get_local_id(1); i < r1; i += CS_TY) {
+            const long k = i * cols + j;
+            const float d = (float) activation_grad(f, (acc_t) y[k], (acc_t) dy[k]);
+            dz[k] = d;
+            s += d;
         }
-        barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (ly == 0 && j < cols) {
-        partial[g * cols + j] = sh[0][lx];
-    }
+    column_tile_sum(sh, s, partial, g, j, cols);
 }
 
 // Column sums, stage two: out[j] = sum over chunks of partial[chunk, j].

@@ -174,9 +174,11 @@ public interface Backend extends AutoCloseable {
 
     /**
      * {@link #activationBackward} and the column sums of its result (a hidden layer's bias gradient) in one pass
-     * where the backend can: dz = dy · f'(z) through y = f(z), and sums[0, j] = Σ_i dz[i, j] as
-     * {@link #columnSums} computes it. dz may be dy. y, dy, dz: {@code [rows, n]}, sums: {@code [1, n]}. The default
-     * composes the two operations.
+     * where the backend can: dz = dy · f'(z) through y = f(z), the bits activationBackward writes, and
+     * sums[0, j] = Σ_i dz[i, j] as {@link #columnSums} computes it: its bits where the backend adds in columnSums'
+     * order (the default, OpenCL and CUDA: one kernel that sums as columnSums does), within the rounding of a sum of
+     * length rows otherwise (the CPU adds blocks of rows in parallel). dz may be dy. y, dy, dz: {@code [rows, n]},
+     * sums: {@code [1, n]}. The default composes the two operations.
      */
     default void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
         Checks.activationBackward(y, dy, dz);

@@ -274,9 +274,13 @@ public abstract class BackendConformanceTest {
 
     // ---- fused passes: the same results as the operations they fuse ----
 
-    /** The shapes of the fused tests: awkward sizes, and one large enough for a backend to split it across threads. */
+    /**
+     * The shapes of the fused tests: awkward sizes (one row, one column, partial work-groups and tiles on every side),
+     * and one large enough for a backend to split it across threads and chunks of rows.
+     */
     static Stream<Arguments> fusedShapes() {
-        return Stream.of(Arguments.of(1, 13), Arguments.of(7, 3), Arguments.of(93, 144), Arguments.of(4097, 300));
+        return Stream.of(Arguments.of(1, 1), Arguments.of(1, 13), Arguments.of(7, 3), Arguments.of(33, 1),
+                Arguments.of(93, 144), Arguments.of(300, 33), Arguments.of(4097, 300));
     }
 
     /** biasActivation gives the bits of addRowVector then activationForward, into another tensor and in place. */
@@ -306,8 +310,18 @@ public abstract class BackendConformanceTest {
     }
 
     /**
-     * activationBackwardColumnSums writes the bits of activationBackward, and column sums of them within the bound of
-     * a sum of length rows (the order of the additions may differ from columnSums').
+     * Whether {@link Backend#activationBackwardColumnSums}' sums are the bits of {@link Backend#columnSums} of its dz
+     * (one kernel that adds as columnSums does: the GPU backends, and the interface's composing default), or only
+     * within the bound of a sum of length rows (a backend that adds its rows in another order).
+     */
+    protected boolean fusedColumnSumsAreColumnSums() {
+        return true;
+    }
+
+    /**
+     * activationBackwardColumnSums writes the bits of activationBackward, and the bits of columnSums of them (or sums
+     * within the bound of a sum of length rows, see {@link #fusedColumnSumsAreColumnSums}), into another tensor and in
+     * place, for every activation, with NaN and ±Inf in y and dy where there are 6 columns or more.
      */
     @ParameterizedTest
     @MethodSource("fusedShapes")
@@ -319,29 +333,61 @@ public abstract class BackendConformanceTest {
                 y[i] = (float) Reference.activation(f, Math.max(-80f, Math.min(80f, z[i])));
             }
             float[] dy = random(new Random(rows + cols), rows * cols, 2);
+            if (cols >= 6) {
+                putNonFinite(y, dy, rows, cols);
+            }
             try (Tensor Y = backend.upload(y, rows, cols); Tensor DY = backend.upload(dy, rows, cols);
                  Tensor DZ = backend.allocate(rows, cols); Tensor S = backend.allocate(1, cols);
-                 Tensor R = backend.allocate(rows, cols)) {
+                 Tensor R = backend.allocate(rows, cols); Tensor RS = backend.allocate(1, cols)) {
                 backend.activationBackward(f, Y, DY, R);
+                backend.columnSums(R, RS);
                 float[] dz = R.toArray();
+                float[] composedSums = RS.toArray();
                 backend.activationBackwardColumnSums(f, Y, DY, DZ, S);
                 assertArrayEquals(dz, DZ.toArray(), f + " dz");
-                double[] sums = new double[cols];
-                double[] tol = new double[cols];
-                for (int i = 0; i < rows; i++) {
-                    for (int j = 0; j < cols; j++) {
-                        sums[j] += dz[i * cols + j];
-                        tol[j] += 4 * U * Math.sqrt(rows) * Math.abs(dz[i * cols + j]);
-                    }
-                }
-                for (int j = 0; j < cols; j++) {
-                    tol[j] += 2 * U * Math.abs(sums[j]) + 1e-30;
-                }
-                Compare.assertClose(f + " column sums", S.toArray(), sums, tol, cols);
+                assertArrayEquals(dy, DY.toArray(), f + " dy left alone");
+                checkFusedSums(f + " column sums", S.toArray(), composedSums, dz, rows, cols);
+                backend.fill(S, -1f);
                 backend.activationBackwardColumnSums(f, Y, DY, DY, S); // dz may be dy
                 assertArrayEquals(dz, DY.toArray(), f + " dz in place");
+                checkFusedSums(f + " column sums in place", S.toArray(), composedSums, dz, rows, cols);
             }
         }
+    }
+
+    /** NaN and ±Inf in y and dy at the first, middle and last rows of columns 0 to 5 (+Inf above -Inf in column 3). */
+    private static void putNonFinite(float[] y, float[] dy, int rows, int cols) {
+        int first = 0;
+        int mid = rows / 2 * cols;
+        int last = (rows - 1) * cols;
+        y[mid] = Float.NaN;
+        dy[first + 1] = Float.POSITIVE_INFINITY;
+        y[last + 2] = Float.NEGATIVE_INFINITY;
+        dy[first + 3] = Float.POSITIVE_INFINITY;
+        dy[last + 3] = Float.NEGATIVE_INFINITY;
+        y[mid + 4] = Float.POSITIVE_INFINITY;
+        dy[mid + 4] = 0f;
+        dy[mid + 5] = Float.NaN;
+    }
+
+    /** The fused sums: columnSums' bits, or (see {@link #fusedColumnSumsAreColumnSums}) within a sum's bound. */
+    private void checkFusedSums(String what, float[] got, float[] composed, float[] dz, int rows, int cols) {
+        if (fusedColumnSumsAreColumnSums()) {
+            assertArrayEquals(composed, got, what + ": the bits of columnSums");
+            return;
+        }
+        double[] sums = new double[cols];
+        double[] tol = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                sums[j] += dz[i * cols + j];
+                tol[j] += 4 * U * Math.sqrt(rows) * Math.abs(dz[i * cols + j]);
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            tol[j] += 2 * U * Math.abs(sums[j]) + 1e-30;
+        }
+        Compare.assertClose(what, got, sums, tol, cols);
     }
 
     // ---- views ----

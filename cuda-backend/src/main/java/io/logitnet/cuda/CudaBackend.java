@@ -496,6 +496,32 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * One pass over dz instead of two: activationBackward's floats, stored and summed per column by the chunks and
+     * the block reduction of {@link #columnSums} (the bits of activationBackward then columnSums).
+     */
+    @Override
+    public void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
+        try (BackendGuard.Call c = enter()) {
+            CUdeviceptr Y = ptr(y, "activationBackwardColumnSums y");
+            CUdeviceptr DY = ptr(dy, "activationBackwardColumnSums dy");
+            CUdeviceptr DZ = ptr(dz, "activationBackwardColumnSums dz");
+            CUdeviceptr S = ptr(sums, "activationBackwardColumnSums sums");
+            Checks.activationBackward(y, dy, dz);
+            Checks.columnSums(y, sums);
+            long rows = y.rows();
+            long cols = y.cols();
+            long rowsPerChunk = Math.max(256, ceilDiv(rows, 1024)); // columnSums' chunks
+            long chunks = ceilDiv(rows, rowsPerChunk);
+            try (DeviceBuffer partial = newBuffer(chunks * cols * Double.BYTES)) {
+                launch(Kernels.ACTIVATION_BACKWARD_COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, 32), chunks, 32, 8),
+                        f.code(), Y, DY, DZ, partial.ptr(), y.rows(), y.cols(), (int) rowsPerChunk);
+                launch(Kernels.COLUMN_SUMS_FINISH, Grid.rows(ceilDiv(cols, BLOCK), BLOCK), partial.ptr(), S,
+                        (int) chunks, y.cols());
+            }
+        }
+    }
+
     // ---- element-wise ----
 
     @Override

@@ -22,6 +22,7 @@ enum Kernels {
     SOFTMAX_CROSS_ENTROPY_ROWS,
     COLUMN_SUMS_PARTIAL,
     COLUMN_SUMS_FINISH,
+    ACTIVATION_BACKWARD_COLUMN_SUMS_PARTIAL,
     DOT_PARTIAL,
     SUM_PARTIALS,
     /** CUDA only: the bfloat16 operands of cublasGemmEx (the OpenCL GEMM rounds its operands as it loads them). */

@@ -451,6 +451,32 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * One pass over dz instead of two: activationBackward's floats, stored and summed per column by the chunks and
+     * the tile reduction of {@link #columnSums} (the bits of activationBackward then columnSums).
+     */
+    @Override
+    public void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
+        try (BackendGuard.Call c = guard.enter()) {
+            DeviceBuffer Y = buffer(y, "activationBackwardColumnSums y");
+            DeviceBuffer DY = buffer(dy, "activationBackwardColumnSums dy");
+            DeviceBuffer DZ = buffer(dz, "activationBackwardColumnSums dz");
+            DeviceBuffer S = buffer(sums, "activationBackwardColumnSums sums");
+            Checks.activationBackward(y, dy, dz);
+            Checks.columnSums(y, sums);
+            int rows = y.rows();
+            int cols = y.cols();
+            long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy()))); // columnSums' chunks
+            long rowsPerChunk = ceilDiv(rows, chunks);
+            chunks = ceilDiv(rows, rowsPerChunk);
+            DeviceBuffer partial = scratch(chunks * cols * accBytes);
+            launch(Kernels.ACTIVATION_BACKWARD_COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, tuning.csTx()), chunks,
+                    tuning.csTx(), tuning.csTy()), f.code(), Y, DY, DZ, partial, rows, cols, (int) rowsPerChunk);
+            launch(Kernels.COLUMN_SUMS_FINISH, Grid.elements(cols, Math.min(tuning.elementWg(), 64)), partial, S,
+                    (int) chunks, cols);
+        }
+    }
+
     // ---- element-wise ----
 
     @Override
