@@ -17,7 +17,7 @@ public final class BenchCli {
     /** The options in words, for {@code --help}. */
     public static final String USAGE = String.join("\n",
             "Times training steps (forward, softmax cross-entropy, backward, SGD) and epochs on every available",
-            "backend and in PyTorch, side by side.",
+            "backend and in PyTorch (and DJL), side by side.",
             "",
             "  --quick              small grid, few repetitions (under a minute; CI smoke test)",
             "  --json               print one JSON array (an object per measurement) on stdout; progress on stderr",
@@ -28,7 +28,12 @@ public final class BenchCli {
             "  --add-shape LIST     shapes run after the grid's",
             "  --python PATH        interpreter with torch (default: /usr/bin/python3, then python3)",
             "  --no-pytorch         LogitNet only",
-            "  --torch-threads N    PyTorch CPU threads (default: every core, as LogitNet uses)",
+            "  --torch-threads N    PyTorch CPU threads, and DJL's libtorch threads (default: every core, as LogitNet",
+            "                       uses, and each one's own default; the faster is kept)",
+            "  --djl DIR            DJL (PyTorch engine, CPU) side by side, from the class path that",
+            "                       ./mvnw -Pdjl -pl bench -am package leaves in bench/target/djl (default: that folder",
+            "                       when it exists; DJL runs offline, libtorch from the folder's jars)",
+            "  --no-djl             no DJL column",
             "  --warmup N           untimed steps before timing",
             "  --reps N             timed steps per shape (fast shapes are timed for at least a second)",
             "  --budget-s S         time allowed per measurement; slower shapes are skipped with a note",
@@ -73,6 +78,8 @@ public final class BenchCli {
                     case "--profile-shape" -> o = o.withProfileShapes(shapes(value(args, ++i, arg)));
                     case "--python" -> o = o.withPytorch(true, value(args, ++i, arg), o.torchThreads());
                     case "--no-pytorch" -> o = o.withPytorch(false, o.python(), o.torchThreads());
+                    case "--djl" -> o = o.withDjl(true, Path.of(value(args, ++i, arg)));
+                    case "--no-djl" -> o = o.withDjl(false, null);
                     case "--torch-threads" -> o = o.withPytorch(o.pytorch(), o.python(),
                             Integer.parseInt(value(args, ++i, arg)));
                     case "--warmup" -> o = o.withTiming(Integer.parseInt(value(args, ++i, arg)), o.reps(),

@@ -34,6 +34,11 @@ import java.util.List;
  * @param pytorchGemmPeakTflops PyTorch's large GEMM rate on that device
  * @param pytorchThreads       PyTorch's CPU threads in its fastest timing (every core, or its own default)
  * @param ratioVsPytorch       PyTorch's step time over LogitNet's (above 1: LogitNet is faster)
+ * @param djlStepMs            DJL's (PyTorch engine, CPU) median step time for the same shape, on rows measured on
+ *                             the CPU (the CPU backend, OpenCL on a CPU device)
+ * @param djlTflops            DJL's rate by the same formula
+ * @param djlThreads           libtorch's intra-op threads in DJL's fastest timing
+ * @param ratioVsDjl           DJL's step time over LogitNet's (above 1: LogitNet is faster)
  * @param skipped              why this shape was not run, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -43,6 +48,7 @@ public record Measurement(String backend, String device, String precision, int b
                           Double fractionOfPeak, Long peakMemoryBytes, Double ratioVsCpu, Double epochMs,
                           Integer epochSteps, String pytorchDevice, Double pytorchStepMs, Double pytorchTflops,
                           Double pytorchGemmPeakTflops, Integer pytorchThreads, Double ratioVsPytorch,
+                          Double djlStepMs, Double djlTflops, Integer djlThreads, Double ratioVsDjl,
                           String skipped) {
 
     /** A timed shape, without the side-by-side figures. */
@@ -55,14 +61,14 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(),
                 sorted.length, median, sorted[0], sorted[sorted.length - 1], tflops, s.batch() / (median / 1e3),
                 gemmPeakTflops, tflops / gemmPeakTflops, s.memoryBytes(0), null, null, null, null, null, null,
-                null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** A shape that was not run, and why. */
     static Measurement skipped(String backend, String device, String precision, Shape s, String reason) {
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(), null,
                 null, null, null, null, null, null, null, s.memoryBytes(0), null, null, null, null, null, null, null,
-                null, null, reason);
+                null, null, null, null, null, null, reason);
     }
 
     /** The median of sorted values. */
@@ -85,14 +91,14 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, r,
                 epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, skipped);
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
     }
 
     Measurement withEpoch(Double ms, Integer count) {
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, ms, count, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, skipped);
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
     }
 
     Measurement withPytorch(String torchDevice, double torchStepMs, double torchTflops, Double torchPeak,
@@ -101,6 +107,15 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, epochMs, epochSteps, torchDevice, torchStepMs, torchTflops, torchPeak, torchThreads,
-                ratio, skipped);
+                ratio, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
+    }
+
+    /** This row with DJL's timing of the same shape beside it, and the ratio DJL / this row. */
+    Measurement withDjl(double djlMs, double djlRate, Integer threads) {
+        Double ratio = stepMs == null ? null : djlMs / stepMs;
+        return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
+                stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
+                ratioVsCpu, epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
+                pytorchThreads, ratioVsPytorch, djlMs, djlRate, threads, ratio, skipped);
     }
 }

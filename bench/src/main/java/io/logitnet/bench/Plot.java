@@ -119,6 +119,10 @@ public final class Plot {
             Family f = out.computeIfAbsent(key, k -> new Family(title, new LinkedHashMap<>()));
             String name = m.backend() + " " + m.precision();
             f.series().computeIfAbsent(name, k -> new TreeMap<>()).put(m.hiddenWidth(), m.tflops() * 1e3);
+            if (m.djlTflops() != null) {
+                f.series().computeIfAbsent("djl cpu " + m.precision(), k -> new TreeMap<>())
+                        .put(m.hiddenWidth(), m.djlTflops() * 1e3);
+            }
             if (m.pytorchTflops() != null) {
                 String torch = "pytorch " + m.pytorchDevice() + " " + m.precision();
                 f.series().computeIfAbsent(torch, k -> new TreeMap<>()).put(m.hiddenWidth(), m.pytorchTflops() * 1e3);
@@ -193,7 +197,7 @@ public final class Plot {
         int legendY = top + 16;
         for (Map.Entry<String, TreeMap<Integer, Double>> s : f.series().entrySet()) {
             Color c = colors.get(s.getKey());
-            boolean torch = s.getKey().startsWith("pytorch");
+            boolean torch = s.getKey().startsWith("pytorch") || s.getKey().startsWith("djl"); // peers: dashed
             g.setColor(c);
             g.setStroke(torch ? new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f,
                     new float[] {7f, 5f}, 0f) : new BasicStroke(2.6f));

@@ -49,6 +49,12 @@ public final class Report {
         if (r.pytorchInfo() != null) {
             doc.set("pytorch", r.pytorchInfo());
         }
+        if (r.djlInfo() != null) {
+            doc.set("djl", r.djlInfo());
+        }
+        if (r.djlNotRun() != null) {
+            doc.put("djl_not_run", r.djlNotRun());
+        }
         doc.set("measurements", JSON.valueToTree(r.measurements()));
         ArrayNode profiles = doc.putArray("profiles");
         for (StepProfile.Breakdown b : r.profiles()) {
@@ -139,18 +145,19 @@ public final class Report {
     /** A plain-text table of the measurements, for a terminal. */
     public static String table(StepBench.Result r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10s %8s %6s %8s %10s %9s%n", "backend", "prec",
-                "shape", "step ms", "TFLOP/s", "%peak", "vs cpu", "torch ms", "vs torch"));
+        sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10s %8s %6s %8s %10s %9s %10s %8s%n", "backend",
+                "prec", "shape", "step ms", "TFLOP/s", "%peak", "vs cpu", "torch ms", "vs torch", "djl ms", "vs djl"));
         for (Measurement m : r.measurements()) {
             if (!m.measured()) {
                 sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s skipped: %s%n", m.backend(), m.precision(),
                         m.shape().id(), m.skipped()));
                 continue;
             }
-            sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10.3f %8.4f %5.0f%% %8s %10s %9s%n", m.backend(),
-                    m.precision(), m.shape().id(), m.stepMs(), m.tflops(), 100 * m.fractionOfPeak(),
+            sb.append(String.format(Locale.ROOT, "%-7s %-5s %-28s %10.3f %8.4f %5.0f%% %8s %10s %9s %10s %8s%n",
+                    m.backend(), m.precision(), m.shape().id(), m.stepMs(), m.tflops(), 100 * m.fractionOfPeak(),
                     ratio(m.ratioVsCpu()), m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs()),
-                    ratio(m.ratioVsPytorch())));
+                    ratio(m.ratioVsPytorch()), m.djlStepMs() == null ? "-" : f3(m.djlStepMs()),
+                    ratio(m.ratioVsDjl())));
         }
         for (String n : r.notes()) {
             sb.append("note: ").append(n).append('\n');
@@ -188,6 +195,7 @@ public final class Report {
                             + " on " + p.path("cuda_device").asText() : ", no CUDA")
                     .append(" |\n");
         }
+        sb.append("| DJL | ").append(djlLine(r)).append(" |\n");
         sb.append("\n## What is measured\n\n");
         sb.append("One training step: forward through sigmoid hidden layers, softmax cross-entropy on the logits, "
                 + "backward, plain SGD update (lr 0.01), with the device synchronized at the end of every step; each "
@@ -202,7 +210,12 @@ public final class Report {
                         + "Epoch: one pass of `Trainer` over N random mini-batches (shuffling, host → device copies, "
                         + "the steps, and its end-of-epoch evaluation pass). Ratios: \"vs CPU\" is the CPU "
                         + "backend's step time over this one's, \"vs PyTorch\" is PyTorch's over LogitNet's; "
-                        + "above 1 means LogitNet (this backend) is faster.\n\n");
+                        + "above 1 means LogitNet (this backend) is faster. DJL (its PyTorch engine, libtorch on the "
+                        + "CPU, in its own JVM, offline) times the same step with DJL's training API "
+                        + "(`SequentialBlock` of `Linear` + `Activation.sigmoidBlock()`, "
+                        + "`Loss.softmaxCrossEntropyLoss()`, `GradientCollector.backward`, `Trainer.step()` with "
+                        + "`Optimizer.sgd()`, lr 0.01) beside the rows measured on the CPU, warmed up as LogitNet is; "
+                        + "\"vs DJL\" is DJL's step time over LogitNet's.\n\n");
         goals(sb, r);
         issue2(sb, r);
         breakdowns(sb, r);
@@ -215,8 +228,9 @@ public final class Report {
         r.gemmPeaks().forEach((k, v) -> sb.append("| ").append(k).append(" | ").append(f4(v)).append(" |\n"));
         sb.append("\n## All measurements\n\n");
         sb.append("| backend | prec | batch | layers | step ms (min–max, steps) | TFLOP/s | of GEMM peak | examples/s "
-                + "| memory MiB | vs CPU | epoch ms (steps) | PyTorch ms (threads) | PyTorch TFLOP/s | vs PyTorch |\n");
-        sb.append("|---|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n");
+                + "| memory MiB | vs CPU | epoch ms (steps) | PyTorch ms (threads) | PyTorch TFLOP/s | vs PyTorch "
+                + "| DJL ms (threads) | vs DJL |\n");
+        sb.append("|---|---|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
         List<Measurement> skipped = new ArrayList<>();
         for (Measurement m : r.measurements()) {
             if (!m.measured()) {
@@ -236,7 +250,10 @@ public final class Report {
                     .append(" | ").append(m.pytorchStepMs() == null ? "-" : f3(m.pytorchStepMs())
                             + (m.pytorchThreads() == null ? "" : " (" + m.pytorchThreads() + "t)"))
                     .append(" | ").append(m.pytorchTflops() == null ? "-" : f4(m.pytorchTflops()))
-                    .append(" | ").append(ratio(m.ratioVsPytorch())).append(" |\n");
+                    .append(" | ").append(ratio(m.ratioVsPytorch()))
+                    .append(" | ").append(m.djlStepMs() == null ? "-" : f3(m.djlStepMs())
+                            + (m.djlThreads() == null ? "" : " (" + m.djlThreads() + "t)"))
+                    .append(" | ").append(ratio(m.ratioVsDjl())).append(" |\n");
         }
         if (!skipped.isEmpty()) {
             sb.append("\n## Skipped\n\n");
@@ -251,6 +268,36 @@ public final class Report {
             for (String n : r.notes()) {
                 sb.append("- ").append(n).append('\n');
             }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The machine table's DJL line: DJL's version, engine, libtorch's version and where it was loaded from, and its
+     * threads; or why DJL was not run.
+     */
+    static String djlLine(StepBench.Result r) {
+        JsonNode d = r.djlInfo();
+        if (d == null) {
+            return r.djlNotRun() == null ? "not run" : r.djlNotRun().replaceFirst("^DJL: ", "");
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("DJL ").append(d.path("djl_version").asText()).append(", engine ").append(d.path("engine").asText())
+                .append(", libtorch ").append(d.path("libtorch_version").asText());
+        if (d.hasNonNull("libtorch_path")) {
+            sb.append(" (loaded from ").append(d.path("libtorch_path").asText()).append(')');
+        }
+        sb.append(", its default ").append(d.path("threads").asText()).append(" intra-op thread(s) (each CPU shape is "
+                + "timed with every core and with the default, and the faster kept, as PyTorch's; see the threads "
+                + "column), ").append(d.path("interop_threads").asText()).append(" inter-op, offline ")
+                .append(d.path("offline").asText());
+        if (d.path("features").size() > 0) {
+            List<String> f = new ArrayList<>();
+            d.path("features").forEach(x -> f.add(x.asText()));
+            sb.append(", ").append(String.join(" ", f));
+        }
+        if (d.hasNonNull("java")) {
+            sb.append(", Java ").append(d.path("java").asText());
         }
         return sb.toString();
     }
@@ -356,6 +403,10 @@ public final class Report {
                     sb.append("; PyTorch ").append(m.pytorchDevice()).append(' ').append(f3(m.pytorchStepMs()))
                             .append(" ms; ratio ").append(ratio(m.ratioVsPytorch()))
                             .append(m.ratioVsPytorch() >= 1 ? " (LogitNet faster)" : " (PyTorch faster)");
+                }
+                if (m.djlStepMs() != null) {
+                    sb.append("; DJL cpu ").append(f3(m.djlStepMs())).append(" ms; ratio ").append(ratio(m.ratioVsDjl()))
+                            .append(m.ratioVsDjl() >= 1 ? " (LogitNet faster)" : " (DJL faster)");
                 }
                 sb.append('\n');
             } else if (m.shape().equals(s)) {

@@ -1,6 +1,7 @@
 package io.logitnet.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.logitnet.DeviceOutOfMemoryException;
 import io.logitnet.backend.Backend;
 import io.logitnet.backend.Backends;
@@ -83,10 +84,13 @@ public final class StepBench {
      *                      PyTorch; empty for none
      * @param name          the report files' name after the date: {@code DATE-NAME.md}
      * @param command       the command line, for the report
+     * @param djl           whether to time DJL (its PyTorch engine, CPU) side by side, when its class path is there
+     * @param djlDir        DJL's class path folder ({@link DjlRunner}), or null to look for {@code bench/target/djl}
      */
     public record Options(boolean quick, List<String> backends, List<Shape> grid, boolean pytorch, String python,
                           int torchThreads, int warmup, int reps, double minSeconds, double budgetSeconds, int gemmN,
-                          int epochSteps, List<Shape> profileShapes, String name, String command) {
+                          int epochSteps, List<Shape> profileShapes, String name, String command, boolean djl,
+                          Path djlDir) {
         /** The report files' name after the date, unless {@code --name} says otherwise. */
         public static final String DEFAULT_NAME = "stepbench";
 
@@ -108,9 +112,9 @@ public final class StepBench {
         public static Options defaults(boolean quick) {
             return quick
                     ? new Options(true, null, QUICK_GRID, true, null, 0, 1, 3, 0.1, 5, 1024, 2, List.of(),
-                            DEFAULT_NAME, "")
+                            DEFAULT_NAME, "", true, null)
                     : new Options(false, null, DEFAULT_GRID, true, null, 0, 2, 10, 1.0, 30, 2048, 5,
-                            List.of(ISSUE_2_SHAPE), DEFAULT_NAME, "");
+                            List.of(ISSUE_2_SHAPE), DEFAULT_NAME, "", true, null);
         }
 
         /** Whether any shape is broken down operation by operation. */
@@ -120,32 +124,32 @@ public final class StepBench {
 
         public Options withBackends(List<String> v) {
             return new Options(quick, v, grid, pytorch, python, torchThreads, warmup, reps, minSeconds, budgetSeconds,
-                    gemmN, epochSteps, profileShapes, name, command);
+                    gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
         }
 
         public Options withGrid(List<Shape> v) {
             return new Options(quick, backends, v, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
         }
 
         public Options withPytorch(boolean v, String interpreter, int threads) {
             return new Options(quick, backends, grid, v, interpreter, threads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
         }
 
         public Options withTiming(int warmupSteps, int timedSteps, double budget) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmupSteps, timedSteps,
-                    minSeconds, budget, gemmN, epochSteps, profileShapes, name, command);
+                    minSeconds, budget, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
         }
 
         public Options withGemmN(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, v, epochSteps, profileShapes, name, command);
+                    budgetSeconds, v, epochSteps, profileShapes, name, command, djl, djlDir);
         }
 
         public Options withEpochSteps(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, v, profileShapes, name, command);
+                    budgetSeconds, gemmN, v, profileShapes, name, command, djl, djlDir);
         }
 
         /** Issue 2's shape ({@code true}) or no shape ({@code false}) broken down operation by operation. */
@@ -156,17 +160,23 @@ public final class StepBench {
         /** These shapes broken down operation by operation; each must also be in the grid to be measured. */
         public Options withProfileShapes(List<Shape> v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, v, name, command);
+                    budgetSeconds, gemmN, epochSteps, v, name, command, djl, djlDir);
         }
 
         public Options withName(String v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, v, command);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, v, command, djl, djlDir);
+        }
+
+        /** DJL side by side ({@code v}) from {@code dir} (null: look for {@code bench/target/djl}), or not. */
+        public Options withDjl(boolean v, Path dir) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, v, dir);
         }
 
         public Options withCommand(String v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, v);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, v, djl, djlDir);
         }
     }
 
@@ -187,19 +197,33 @@ public final class StepBench {
      *                      {@code ops})
      * @param notes         skipped backends, rejected interpreters, errors
      * @param wallSeconds   how long the run took
+     * @param baseline      an earlier run's step times ({@link Report#baseline}), for the no-regression goals
+     * @param djlInfo       DJL's version, engine, libtorch's version and threads, as its process reported them; null
+     *                      when DJL was not run
+     * @param djlNotRun     why DJL was not run ({@code DJL: not run (...)}), or null when it was
      */
     public record Result(String date, String command, Map<String, String> machine, Map<String, String> devices,
                          Map<String, Double> gemmPeaks, int gemmN, List<Measurement> measurements,
                          List<StepProfile.Breakdown> profiles, JsonNode pytorchInfo, List<JsonNode> pytorchProfiles,
-                         List<String> notes, double wallSeconds, Map<String, Double> baseline) {
+                         List<String> notes, double wallSeconds, Map<String, Double> baseline, JsonNode djlInfo,
+                         String djlNotRun) {
         public Result {
             baseline = baseline == null ? Map.of() : Map.copyOf(baseline);
+        }
+
+        /** A result without DJL, which says so. */
+        public Result(String date, String command, Map<String, String> machine, Map<String, String> devices,
+                      Map<String, Double> gemmPeaks, int gemmN, List<Measurement> measurements,
+                      List<StepProfile.Breakdown> profiles, JsonNode pytorchInfo, List<JsonNode> pytorchProfiles,
+                      List<String> notes, double wallSeconds, Map<String, Double> baseline) {
+            this(date, command, machine, devices, gemmPeaks, gemmN, measurements, profiles, pytorchInfo,
+                    pytorchProfiles, notes, wallSeconds, baseline, null, DjlRunner.notRun("not asked for"));
         }
 
         /** This result judged against an earlier run's step times ({@link Report#baseline}). */
         public Result withBaseline(Map<String, Double> earlier) {
             return new Result(date, command, machine, devices, gemmPeaks, gemmN, measurements, profiles, pytorchInfo,
-                    pytorchProfiles, notes, wallSeconds, earlier);
+                    pytorchProfiles, notes, wallSeconds, earlier, djlInfo, djlNotRun);
         }
     }
 
@@ -230,6 +254,8 @@ public final class StepBench {
         }
         List<Backend> open = new ArrayList<>();
         PyTorchRunner torch = null;
+        DjlRunner djl = null;
+        String djlNotRun = null;
         List<JsonNode> torchProfiles = new ArrayList<>();
         try {
             for (String name : names) {
@@ -251,6 +277,23 @@ public final class StepBench {
                 } else {
                     log.println("PyTorch: " + torch.python() + ", " + torch.info());
                 }
+            }
+            if (!o.djl()) {
+                djlNotRun = DjlRunner.notRun("--no-djl");
+            } else if (open.stream().noneMatch(b -> "cpu".equals(torchDevice(b, false)))) {
+                djlNotRun = DjlRunner.notRun("no backend on the CPU to compare with: DJL runs libtorch on the CPU");
+            } else {
+                List<String> why = new ArrayList<>();
+                djl = DjlRunner.start(o.djlDir(), why);
+                if (djl == null) {
+                    djlNotRun = why.get(0);
+                } else {
+                    log.println("DJL: " + djl.dir() + ", " + djl.info());
+                }
+            }
+            if (djlNotRun != null) {
+                notes.add(djlNotRun);
+                log.println(djlNotRun);
             }
             // each device's GEMM peak, per precision, before any shape
             for (Backend b : open) {
@@ -307,9 +350,15 @@ public final class StepBench {
                         }
                     }
                 }
+                if (djl != null) {
+                    shapeRows = withDjl(shapeRows, open, djl, s, o, notes, log);
+                }
                 rows.addAll(withRatioVsCpu(shapeRows));
             }
         } finally {
+            if (djl != null) {
+                djl.close();
+            }
             if (torch != null) {
                 torch.close();
             }
@@ -322,7 +371,7 @@ public final class StepBench {
         machine.put("load average 1/5/15 min, before / after", loadBefore + "; " + MachineInfo.loadAverage());
         return new Result(LocalDate.now(ZoneOffset.UTC).toString(), command, machine, devices, peaks,
                 o.gemmN(), rows, profiles, torch == null ? null : torch.info(), torchProfiles, notes,
-                (System.nanoTime() - start) / 1e9, Map.of());
+                (System.nanoTime() - start) / 1e9, Map.of(), djl == null ? null : djl.info(), djlNotRun);
     }
 
     /** The precisions a backend runs matrix products in that the harness measures: FP32, and TF32 where offered. */
@@ -415,7 +464,7 @@ public final class StepBench {
              Tensor y = b.upload(BenchData.labels(s.batch(), s.layers().get(s.layers().size() - 1), 2),
                      s.batch(), 1)) {
             long warmStart = System.nanoTime();
-            double warmFor = Math.min(o.quick() ? 0.1 : 0.5, o.budgetSeconds() / 4);
+            double warmFor = warmSeconds(o);
             for (int w = 0; w < o.warmup() || (seconds(warmStart) < warmFor && w < 50); w++) {
                 step(net, sgd, x, y);
                 b.synchronize();
@@ -452,6 +501,11 @@ public final class StepBench {
     static void step(Network net, Sgd sgd, Tensor x, Tensor y) {
         net.forwardBackward(x, y, null);
         sgd.step(net.parameters(), net.gradients());
+    }
+
+    /** How long a JVM side (LogitNet, DJL) keeps warming up after its warm-up steps, for the JIT (up to 50 steps). */
+    static double warmSeconds(Options o) {
+        return Math.min(o.quick() ? 0.1 : 0.5, o.budgetSeconds() / 4);
     }
 
     private static double seconds(long since) {
@@ -555,6 +609,55 @@ public final class StepBench {
         }
         int cores = Runtime.getRuntime().availableProcessors();
         int own = torch.defaultThreads();
+        return own == cores ? List.of(cores) : List.of(cores, own);
+    }
+
+    /**
+     * DJL's timing of shape {@code s} beside each fp32 row measured on the CPU (the CPU backend, OpenCL on a CPU
+     * device): one request per shape, in the same run, right after the other sides'.
+     */
+    private static List<Measurement> withDjl(List<Measurement> shapeRows, List<Backend> open, DjlRunner djl, Shape s,
+                                             Options o, List<String> notes, PrintStream log) {
+        JsonNode r = null;
+        List<Measurement> out = new ArrayList<>();
+        for (Measurement m : shapeRows) {
+            Backend b = open.stream().filter(x -> x.name().equals(m.backend())).findFirst().orElseThrow();
+            if (!"cpu".equals(torchDevice(b, false)) || !m.precision().equals("fp32") || !m.measured()) {
+                out.add(m);
+                continue;
+            }
+            if (r == null) {
+                try {
+                    r = djl.step(s, o.warmup(), warmSeconds(o), o.reps(), Math.min(3, o.reps()), o.budgetSeconds(),
+                            o.minSeconds(), djlThreadChoices(o, djl));
+                } catch (RuntimeException e) {
+                    r = JsonNodeFactory.instance.objectNode().put("error", e.getMessage());
+                }
+                if (r.has("error")) {
+                    notes.add("DJL " + s.id() + ": " + r.get("error").asText());
+                    log.println("djl " + s.id() + ": " + r.get("error").asText());
+                } else {
+                    log.printf(Locale.ROOT, "djl cpu fp32 %s: median %.3f ms over %d steps, %.4f TFLOP/s, %d thread(s)"
+                            + "%n", s.id(), r.get("step_ms").asDouble(), r.get("steps").asInt(),
+                            r.get("tflops").asDouble(), r.get("threads").asInt());
+                }
+            }
+            out.add(r.has("error") ? m : m.withDjl(r.get("step_ms").asDouble(), r.get("tflops").asDouble(),
+                    r.has("threads") ? r.get("threads").asInt() : null));
+        }
+        return out;
+    }
+
+    /**
+     * libtorch's intra-op thread counts for DJL: the policy of PyTorch's column ({@code --torch-threads N} alone, or
+     * else every core and libtorch's own default), so that the two peers run alike.
+     */
+    static List<Integer> djlThreadChoices(Options o, DjlRunner djl) {
+        if (o.torchThreads() > 0) {
+            return List.of(o.torchThreads());
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int own = djl.defaultThreads();
         return own == cores ? List.of(cores) : List.of(cores, own);
     }
 

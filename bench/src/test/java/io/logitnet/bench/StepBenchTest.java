@@ -34,7 +34,7 @@ class StepBenchTest {
 
     @Test
     void quickCpuRunPrintsSaneJson(@TempDir Path dir) throws Exception {
-        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--gemm-n", "128",
+        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--no-djl", "--gemm-n", "128",
                 "--shape", "16x20-12-3,8x10-6-6-4", "--out", dir.toString());
         assertEquals(2, array.size(), array::toPrettyString);
         List<List<Integer>> expected = List.of(List.of(20, 12, 3), List.of(10, 6, 6, 4));
@@ -81,7 +81,7 @@ class StepBenchTest {
 
     @Test
     void namedReportWithAddedShapeAndItsProfileAndAPlotDrawnAgainFromTheJson(@TempDir Path dir) throws Exception {
-        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--gemm-n", "64",
+        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--no-djl", "--gemm-n", "64",
                 "--epoch-steps", "0", "--shape", "16x20-12-3", "--add-shape", "8x10-6-4", "--profile-shape",
                 "8x10-6-4,4x5-5-5", "--name", "cpu-check", "--out", dir.toString());
         assertEquals(2, array.size(), array::toPrettyString);
@@ -105,7 +105,7 @@ class StepBenchTest {
 
     @Test
     void shapesOverTheBudgetAreSkippedWithTheReason() throws Exception {
-        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--gemm-n", "128",
+        JsonNode array = runJson("--quick", "--json", "--backend", "cpu", "--no-pytorch", "--no-djl", "--gemm-n", "128",
                 "--budget-s", "0.000001", "--shape", "64x512-512-10");
         assertEquals(1, array.size());
         assertTrue(array.get(0).get("skipped").asText().contains("budget"), array::toPrettyString);

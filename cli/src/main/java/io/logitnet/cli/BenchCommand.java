@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time training steps (forward, softmax cross-entropy, backward, SGD) and epochs for a grid "
                 + "of shapes on every available backend and, side by side in the same run, in PyTorch when a python "
-                + "with torch is found.",
+                + "with torch is found, and in DJL (PyTorch engine) when its class path is there (--djl).",
                 "Reports per backend, precision and shape the median step time, TFLOP/s (6 x batch x sum in*out per "
                         + "step), the fraction of a large GEMM's rate on the same device, the bytes of tensors a "
                         + "step holds, and the ratios against the CPU backend and PyTorch (above 1: LogitNet faster).",
@@ -63,8 +63,17 @@ final class BenchCommand implements Callable<Integer> {
     boolean noPytorch;
 
     @Option(names = "--torch-threads", paramLabel = "N",
-            description = "PyTorch CPU threads (default: every core, as LogitNet uses)")
+            description = "PyTorch CPU threads, and DJL's libtorch threads (default: every core, as LogitNet uses, "
+                    + "and each one's own default; the faster is kept)")
     Integer torchThreads;
+
+    @Option(names = "--djl", paramLabel = "DIR", description = "DJL (its PyTorch engine, CPU) side by side, run "
+            + "offline from the class path that ./mvnw -Pdjl -pl bench -am package leaves in bench/target/djl "
+            + "(default: that folder when it exists; otherwise the report says why DJL was not run)")
+    Path djl;
+
+    @Option(names = "--no-djl", description = "no DJL column")
+    boolean noDjl;
 
     @Option(names = "--warmup", paramLabel = "N", description = "untimed steps before timing")
     Integer warmup;
@@ -129,6 +138,10 @@ final class BenchCommand implements Callable<Integer> {
             o = o.withName(name);
         }
         o = o.withPytorch(!noPytorch, python, torchThreads != null ? torchThreads : o.torchThreads());
+        if (noDjl && djl != null) {
+            throw new Main.UserException("--djl " + djl + " and --no-djl: choose one");
+        }
+        o = o.withDjl(!noDjl, djl);
         o = o.withTiming(warmup != null ? warmup : o.warmup(), reps != null ? reps : o.reps(),
                 budget != null ? budget : o.budgetSeconds());
         if (gemmN != null) {

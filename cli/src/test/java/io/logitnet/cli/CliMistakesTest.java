@@ -78,6 +78,8 @@ class CliMistakesTest extends CliHarness {
                 "--schedule", "foo", "constant, cosine");
         assertUserError(run("bench", "--shape", "10xfoo", "--no-pytorch"), "'foo' is not a positive integer",
                 "BATCHxIN");
+        assertUserError(run("bench", "--djl", "bench/target/djl", "--no-djl"), "--djl bench/target/djl",
+                "--no-djl", "choose one");
         assertUserError(run(trainCircles("--model", "perceptron", "--out", "m.safetensors")), "--model",
                 "perceptron", "logistic, softmax, linear, poisson, mlp");
         assertUserError(run(trainCircles("--model", "mlp", "--activation", "swish", "--out", "m.safetensors")),
