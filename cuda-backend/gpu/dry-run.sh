@@ -15,7 +15,7 @@ printf 'libcublas.so.13 {\n    global: cublas*;\n    local: *;\n};\n' > "$lib/cu
 g++ -std=c++20 -O2 -ffp-contract=off -fPIC -shared -Wall -Wno-unused-function -Wno-sign-compare \
     -Wl,-soname,libcuda.so.1 -o "$lib/libcuda.so.1" "$emu/emulated_libcuda.cpp"
 g++ -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wall -Wl,-soname,libcublas.so.13 \
-    -Wl,--version-script,"$lib/cublas.map" -o "$lib/libcublas.so.13" "$emu/emulated_libcublas.cpp"
+    -Wl,--version-script,"$lib/cublas.map" -o "$lib/libcublas.so.13" "$emu/emulated_libcublas.cpp" -ldl
 
 icd="$(cat /etc/OpenCL/vendors/pocl.icd 2>/dev/null || true)"
 if [ -z "$icd" ]; then

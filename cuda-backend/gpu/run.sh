@@ -16,7 +16,8 @@
 #   opencl-verify     logitnet verify --backend opencl on the NVIDIA GPU (ICD loader from the carried .deb if the host
 #                     has none; vendors file in a temporary folder)
 #   bench             logitnet bench: cuda fp32/tf32 and opencl beside PyTorch CUDA, the built-in grid plus the small
-#                     and wide shapes of issue 9, two per-operation profiles -> OUTDIR/bench/results/DATE-NAME.*
+#                     and wide shapes of issue 9, two per-operation profiles, and "cuda-graphs" rows (CUDA graphs
+#                     on, FP32 shapes under 10 ms a step) beside "cuda" -> OUTDIR/bench/results/DATE-NAME.*
 #   opencl-tests      opencl-backend's test classes on the NVIDIA GPU, LOGITNET_REQUIRE=opencl (with the time left)
 # Each step runs under its own timeout (a Java step gets SIGQUIT first: a thread dump in the log, then KILL 10 s
 # later); a failed step never stops the next. The whole run is planned for GPU_RUN_BUDGET_S (480 s), of which the
@@ -360,14 +361,19 @@ fi
 # logitnet bench once it has the options the GPU run needs (it names the backends --backends); the same harness
 # through its own entry point (--backend) until then
 bench_help="$(logitnet bench --help 2>/dev/null)"
+# CUDA graphs (off by default until measured): -Dlogitnet.cudaGraphs=true makes the bench time the FP32 shapes whose
+# step takes under 10 ms a second time with graphs on, as rows "cuda-graphs" beside "cuda" (StepBench.graphsBeside).
+bench_java_opts="$LOGITNET_JAVA_OPTS"
+export LOGITNET_JAVA_OPTS="$bench_java_opts -Dlogitnet.cudaGraphs=true"
 if grep -q -- '--profile-shape' <<< "$bench_help"; then
     backends_option=--backend
     grep -q -- '--backends' <<< "$bench_help" && backends_option=--backends
     run_step bench 300 check_bench logitnet bench "$backends_option" cuda,opencl "${bench_args[@]}"
 else
-    run_step bench 300 check_bench bundle_java -cp "$bundle/lib/logitnet.jar" io.logitnet.bench.StepBench \
-        --backend cuda,opencl "${bench_args[@]}"
+    run_step bench 300 check_bench bundle_java -Dlogitnet.cudaGraphs=true -cp "$bundle/lib/logitnet.jar" \
+        io.logitnet.bench.StepBench --backend cuda,opencl "${bench_args[@]}"
 fi
+export LOGITNET_JAVA_OPTS="$bench_java_opts"
 
 # ---- 4b. with the time left: the OpenCL test classes on the NVIDIA GPU ----
 run_step opencl-tests 90 check_tests junit opencl-backend opencl opencl-tests --include-package=io.logitnet.opencl

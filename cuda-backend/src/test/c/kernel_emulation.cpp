@@ -34,6 +34,13 @@ static bool near(double got, double want, double rel, double abs) {
     return std::fabs(got - want) <= rel * std::fabs(want) + abs;
 }
 
+// The same bits, NaN included (a variant of a kernel that must compute exactly what the kernel computes).
+static void identical(const char *what, const std::vector<float> &got, const std::vector<float> &want) {
+    for (size_t i = 0; i < got.size(); i++) {
+        expect(std::memcmp(&got[i], &want[i], sizeof(float)) == 0, what, (long) i, got[i], want[i]);
+    }
+}
+
 static void close(const char *what, const std::vector<float> &got, const std::vector<double> &want, double rel,
                   double abs) {
     for (size_t i = 0; i < got.size(); i++) {
@@ -434,8 +441,15 @@ static void testOptimizers() {
                     if (special) {
                         g[n / 2 + step] = SPECIALS[step];
                     }
+                    // the CUDA-graph variant, the learning rate read from memory, on copies: the same bits
+                    std::vector<float> p2 = p, v2 = v;
+                    double s[1] = {0.1f};
+                    emu_launch(sgd_update_step_scalars, {grid(n)}, {BLOCK}, p2.data(), g.data(),
+                               momentum == 0 ? nullptr : v2.data(), (const double *) s, momentum, nesterov, n);
                     emu_launch(sgd_update, {grid(n)}, {BLOCK}, p.data(), g.data(), momentum == 0 ? nullptr : v.data(),
                                0.1f, momentum, nesterov, n);
+                    identical(special ? "sgd_update_step_scalars NaN/Inf" : "sgd_update_step_scalars", p2, p);
+                    identical("sgd_update_step_scalars velocity", v2, v);
                     for (long long i = 0; i < n; i++) {
                         if (momentum != 0) {
                             ve[i] = momentum * ve[i] + g[i];
@@ -463,8 +477,15 @@ static void testOptimizers() {
                     g[n / 2 + step] = SPECIALS[step];
                 }
                 double c1 = 1.0 - std::pow(b1, step), c2 = 1.0 - std::pow(b2, step);
+                std::vector<float> p2 = p, m2 = m, v2 = v;
+                double s[3] = {1e-2f, c1, c2};
+                emu_launch(adam_update_step_scalars, {grid(n)}, {BLOCK}, p2.data(), g.data(), m2.data(), v2.data(),
+                           (const double *) s, 0.9f, 0.999f, 1e-8f, wd, n);
                 emu_launch(adam_update, {grid(n)}, {BLOCK}, p.data(), g.data(), m.data(), v.data(), 1e-2f, 0.9f,
                            0.999f, 1e-8f, wd, c1, c2, n);
+                identical(special ? "adam_update_step_scalars NaN/Inf" : "adam_update_step_scalars", p2, p);
+                identical("adam_update_step_scalars m", m2, m);
+                identical("adam_update_step_scalars v", v2, v);
                 for (long long i = 0; i < n; i++) {
                     pe[i] -= (double) 1e-2f * wd * pe[i];
                     me[i] = b1 * me[i] + (1 - b1) * g[i];

@@ -17,13 +17,13 @@ printf '%s {\n    global: cublas*;\n    local: *;\n};\n' "$cublas" > "$lib/cubla
 g++ -std=c++20 -O2 -ffp-contract=off -fPIC -shared -Wall -Wno-unused-function -Wno-sign-compare \
     -Wl,-soname,libcuda.so.1 -o "$lib/libcuda.so.1" "$here/emulated_libcuda.cpp"
 g++ -std=c++17 -O2 -ffp-contract=off -fPIC -shared -Wall -Wl,-soname,"$cublas" \
-    -Wl,--version-script,"$lib/cublas.map" -o "$lib/$cublas" "$here/emulated_libcublas.cpp"
+    -Wl,--version-script,"$lib/cublas.map" -o "$lib/$cublas" "$here/emulated_libcublas.cpp" -ldl
 # -am: core and kernels come from this checkout (never from ~/.m2); the last module's class path is the one kept.
-(cd "$root" && flock /tmp/mvn.lock ./mvnw -q -o -pl cuda-backend -am test-compile dependency:build-classpath \
+(cd "$root" && flock /tmp/mvn.lock ./mvnw -q -o -pl cuda-backend -am test-compile org.apache.maven.plugins:maven-dependency-plugin:3.7.1:build-classpath \
     -Dmdep.outputFile="$lib/classpath.txt" -Dmdep.includeScope=test)
 if [[ $# -eq 0 ]]; then
     set -- io.logitnet.cuda.CudaConformanceTest io.logitnet.cuda.CudaMemoryTest io.logitnet.cuda.CudaContextTest \
-        io.logitnet.cuda.CudaNetworkTest
+        io.logitnet.cuda.CudaNetworkTest io.logitnet.cuda.CudaUploadTest io.logitnet.cuda.CudaGraphTest
 fi
 cd "$module"
 LD_LIBRARY_PATH="$lib" java -Xmx2g -cp "target/test-classes:target/classes:$(cat "$lib/classpath.txt")" \

@@ -296,10 +296,44 @@ extern "C" __global__ void sgd_update(float *p, const float *g, float *v, float 
     }
 }
 
+// sgd_update with the learning rate read from device memory (s[0], a float stored exactly as a double): what a CUDA
+// graph replays, the per-step value written into s before each launch instead of baked into the graph. CUDA only.
+extern "C" __global__ void sgd_update_step_scalars(float *p, const float *g, float *v, const double *s,
+                                                   float momentum, int nesterov, long long n) {
+    float lr = (float) s[0];
+    GRID_STRIDE(i, n) {
+        float gi = g[i];
+        float vi = 0.0f;
+        if (momentum != 0.0f) {
+            vi = sgd_velocity(v[i], gi, momentum);
+            v[i] = vi;
+        }
+        p[i] = sgd_param(p[i], gi, vi, lr, momentum, nesterov);
+    }
+}
+
 // Adam / AdamW; c1 = 1 - beta1^t and c2 = 1 - beta2^t from the host.
 extern "C" __global__ void adam_update(float *p, const float *g, float *m, float *v, float lr, float beta1,
                                        float beta2, float eps, float weight_decay, double c1, double c2,
                                        long long n) {
+    GRID_STRIDE(i, n) {
+        float gi = g[i];
+        float mi = adam_moment1(m[i], gi, beta1);
+        float vi = adam_moment2(v[i], gi, beta2);
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = adam_param(p[i], mi, vi, lr, eps, weight_decay, c1, c2);
+    }
+}
+
+// adam_update with the per-step scalars read from device memory: s[0] the learning rate (a float stored exactly as a
+// double), s[1] = c1, s[2] = c2. What a CUDA graph replays (see sgd_update_step_scalars). CUDA only.
+extern "C" __global__ void adam_update_step_scalars(float *p, const float *g, float *m, float *v, const double *s,
+                                                    float beta1, float beta2, float eps, float weight_decay,
+                                                    long long n) {
+    float lr = (float) s[0];
+    double c1 = s[1];
+    double c2 = s[2];
     GRID_STRIDE(i, n) {
         float gi = g[i];
         float mi = adam_moment1(m[i], gi, beta1);

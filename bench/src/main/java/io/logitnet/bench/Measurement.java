@@ -131,6 +131,15 @@ public record Measurement(String backend, String device, String precision, int b
         return new Shape(batch, layers);
     }
 
+    /** This row under another backend name (e.g. {@code cuda-graphs} for the CUDA backend timed with graphs). */
+    Measurement withBackend(String name) {
+        return new Measurement(name, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
+                stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, ratioVsCpu,
+                epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped, rounds,
+                roundRatiosVsPytorch);
+    }
+
     Measurement withRatioVsCpu(Double r) {
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, r,

@@ -341,8 +341,13 @@ public final class StepBench {
                     for (Backend b : open) {
                         for (Precision p : precisions(b)) {
                             b.setPrecision(p);
+                            boolean beside = graphsBeside(b); // turns graphs off for the backend's own rows
                             Measurement m = measure(b, s, o, peaks.get(b.name() + " " + lower(p)), log, first);
                             shapeRows.add(m);
+                            if (beside && p == Precision.FP32 && m.measured() && m.stepMs() < GRAPHS_BELOW_MS) {
+                                shapeRows.add(measureWithGraphs((io.logitnet.cuda.CudaBackend) b, s, o,
+                                        peaks.get(b.name() + " " + lower(p)), log, first));
+                            }
                             if (first && o.profileShapes().contains(s) && p == Precision.FP32 && m.measured()) {
                                 log.println("profiling " + b.name() + " " + s.id());
                                 profiles.add(new StepProfile.Breakdown(b.name(), b.deviceName(), s,
@@ -488,11 +493,13 @@ public final class StepBench {
              Sgd sgd = new Sgd(0.01f, 0f, false);
              Tensor x = BenchData.uniform(b, s.batch(), s.layers().get(0), 1);
              Tensor y = b.upload(BenchData.labels(s.batch(), s.layers().get(s.layers().size() - 1), 2),
-                     s.batch(), 1)) {
+                     s.batch(), 1);
+             io.logitnet.backend.StepRunner steps = b.stepRunner()) {
             long warmStart = System.nanoTime();
             double warmFor = warmSeconds(o);
+            Runnable step = () -> step(net, sgd, x, y);
             for (int w = 0; w < o.warmup() || (seconds(warmStart) < warmFor && w < 50); w++) {
-                step(net, sgd, x, y);
+                steps.run(s.batch(), step);
                 b.synchronize();
             }
             double[] times = new double[200];
@@ -500,7 +507,7 @@ public final class StepBench {
             long timedStart = System.nanoTime();
             while (n < times.length && (n < o.reps() || seconds(timedStart) < o.minSeconds())) {
                 long t0 = System.nanoTime();
-                step(net, sgd, x, y);
+                steps.run(s.batch(), step);
                 b.synchronize();
                 times[n++] = (System.nanoTime() - t0) / 1e6;
                 if (n >= minReps && seconds(timedStart) > o.budgetSeconds()) {
@@ -532,6 +539,40 @@ public final class StepBench {
     /** How long a JVM side (LogitNet, DJL) keeps warming up after its warm-up steps, for the JIT (up to 50 steps). */
     static double warmSeconds(Options o) {
         return Math.min(o.quick() ? 0.1 : 0.5, o.budgetSeconds() / 4);
+    }
+
+    /** The backend name of the rows timed with CUDA graphs, beside the backend's own rows: {@code cuda-graphs}. */
+    static final String GRAPHS_SUFFIX = "-graphs";
+    /** CUDA graphs are timed beside call-by-call steps where those take under this (launch-bound shapes). */
+    static final double GRAPHS_BELOW_MS = 10;
+
+    /**
+     * Whether to time CUDA graphs beside: a CUDA backend opened with {@code -Dlogitnet.cudaGraphs=true}. Its own rows
+     * are then timed with graphs off, and the FP32 shapes whose step takes under {@value #GRAPHS_BELOW_MS} ms again
+     * with graphs on, as backend {@code cuda-graphs}: the next GPU run measures whether graphs should be the default.
+     */
+    static boolean graphsBeside(Backend b) {
+        if (b instanceof io.logitnet.cuda.CudaBackend c && c.cudaGraphs()) {
+            c.setCudaGraphs(false);
+            graphsOn.add(c);
+        }
+        return graphsOn.contains(b);
+    }
+
+    private static final java.util.Set<Backend> graphsOn = java.util.Collections.newSetFromMap(
+            new java.util.IdentityHashMap<>());
+
+    /** {@link #measure} with CUDA graphs on, reported as backend {@code cuda-graphs}. */
+    static Measurement measureWithGraphs(io.logitnet.cuda.CudaBackend b, Shape s, Options o, double peakTflops,
+                                         PrintStream log, boolean epoch) {
+        b.setCudaGraphs(true);
+        try {
+            log.println("with CUDA graphs:");
+            Measurement m = measure(b, s, o, peakTflops, log, epoch);
+            return m.withBackend(b.name() + GRAPHS_SUFFIX);
+        } finally {
+            b.setCudaGraphs(false);
+        }
     }
 
     private static double seconds(long since) {
@@ -594,7 +635,8 @@ public final class StepBench {
         Map<String, JsonNode> answers = new LinkedHashMap<>();
         List<Measurement> out = new ArrayList<>();
         for (Measurement m : shapeRows) {
-            Backend b = open.stream().filter(x -> x.name().equals(m.backend())).findFirst().orElseThrow();
+            Backend b = open.stream().filter(x -> x.name().equals(m.backend())
+                    || (x.name() + GRAPHS_SUFFIX).equals(m.backend())).findFirst().orElseThrow();
             String dev = torchDevice(b, torch.cudaAvailable());
             String key = dev + " " + m.precision();
             if (dev == null || !m.measured() || !torchPeaks.containsKey(key)) {

@@ -231,6 +231,14 @@ public interface Backend extends AutoCloseable {
     /** Waits until every queued operation has finished. */
     void synchronize();
 
+    /**
+     * What a training loop runs its steps with (see {@link StepRunner}); close it when the loop ends. The default runs
+     * each step call by call; the CUDA backend can capture steps in CUDA graphs and replay them.
+     */
+    default StepRunner stepRunner() {
+        return StepRunner.EAGER;
+    }
+
     /** Releases the device and everything this backend still owns; never throws. */
     @Override
     void close();

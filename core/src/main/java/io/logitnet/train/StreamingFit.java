@@ -2,6 +2,7 @@ package io.logitnet.train;
 
 import io.logitnet.ShapeMismatchException;
 import io.logitnet.backend.Backend;
+import io.logitnet.backend.StepRunner;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.BatchSource;
 import io.logitnet.nn.Network;
@@ -55,7 +56,7 @@ final class StreamingFit {
                 + ", " + n + " rows streamed, backend " + b.name(), config.epochs());
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
-             Tensor lossSum = b.allocate(1, 1)) {
+             Tensor lossSum = b.allocate(1, 1); StepRunner steps = b.stepRunner()) {
             int start = 0;
             double best = Double.POSITIVE_INFINITY;
             int bestEpoch = 0;
@@ -81,9 +82,13 @@ final class StreamingFit {
                         }
                         b.upload(bt.x(), 0, x);
                         b.upload(bt.y(), 0, y);
-                        net.forwardBackward(x, y, lossSum);
-                        opt.scaleLearningRate(config.schedule().factor(opt.steps(), totalSteps));
-                        opt.step(net.parameters(), net.gradients());
+                        Tensor xs = x;
+                        Tensor ys = y;
+                        steps.run(bt.rows(), () -> {
+                            net.forwardBackward(xs, ys, lossSum);
+                            opt.scaleLearningRate(config.schedule().factor(opt.steps(), totalSteps));
+                            opt.step(net.parameters(), net.gradients());
+                        });
                     }
                 }
                 double objective = lossSum.toArray()[0] / n + net.penalty();

@@ -1,6 +1,7 @@
 package io.logitnet.train;
 
 import io.logitnet.backend.Backend;
+import io.logitnet.backend.StepRunner;
 import io.logitnet.backend.Tensor;
 import io.logitnet.data.Dataset;
 import io.logitnet.nn.Network;
@@ -138,7 +139,7 @@ public final class Trainer {
         long totalSteps = (long) config.epochs() * ((n + batch - 1) / batch);
         try (Optimizer opt = config.optimizer().create();
              Tensor xb = b.allocate(batch, d); Tensor yb = b.allocate(batch, tc);
-             Tensor lossSum = b.allocate(1, 1)) {
+             Tensor lossSum = b.allocate(1, 1); StepRunner steps = b.stepRunner()) {
             // the last partial batch runs in views of the full batch's buffers
             Tensor xr = rem == 0 ? null : b.prefixRows(xb, rem);
             Tensor yr = rem == 0 ? null : b.prefixRows(yb, rem);
@@ -174,9 +175,11 @@ public final class Trainer {
                     }
                     b.upload(hostX, 0, x);
                     b.upload(hostY, 0, y);
-                    net.forwardBackward(x, y, lossSum);
-                    opt.scaleLearningRate(config.schedule().factor(opt.steps(), totalSteps));
-                    opt.step(net.parameters(), net.gradients());
+                    steps.run(rows, () -> {
+                        net.forwardBackward(x, y, lossSum);
+                        opt.scaleLearningRate(config.schedule().factor(opt.steps(), totalSteps));
+                        opt.step(net.parameters(), net.gradients());
+                    });
                 }
                 double trainObjective = lossSum.toArray()[0] / n + net.penalty();
                 Evaluation eval = evaluate(net, val != null ? val : train, xb, yb, hostX, hostY);

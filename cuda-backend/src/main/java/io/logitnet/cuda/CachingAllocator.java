@@ -119,6 +119,29 @@ final class CachingAllocator<B> implements AutoCloseable {
         liveBytes -= size;
     }
 
+    /** Whether {@link #allocate} of {@code bytes} would be served from the cache (no native call). */
+    boolean wouldHit(long bytes) {
+        ArrayDeque<B> free = cache.get(roundUp(bytes));
+        return free != null && !free.isEmpty();
+    }
+
+    /**
+     * Takes a block that is in the cache out of it, as if it had been allocated: a CUDA graph keeps the scratch
+     * blocks its step used, so that nothing else is handed them while the graph can still write them.
+     *
+     * @return false if the block is not in the cache (still live, or never this allocator's)
+     */
+    boolean reserve(B block, long bytes) {
+        long size = roundUp(bytes);
+        ArrayDeque<B> free = cache.get(size);
+        if (free == null || !free.removeFirstOccurrence(block)) {
+            return false;
+        }
+        cachedBytes -= size;
+        liveBytes += size;
+        return true;
+    }
+
     /** Frees every cached block. */
     void emptyCache() {
         List<B> blocks = new ArrayList<>();

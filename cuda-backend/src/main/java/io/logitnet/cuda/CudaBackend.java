@@ -9,6 +9,7 @@ import io.logitnet.backend.DeviceMemory;
 import io.logitnet.backend.Loss;
 import io.logitnet.backend.MemoryModel;
 import io.logitnet.backend.Precision;
+import io.logitnet.backend.StepRunner;
 import io.logitnet.backend.Tensor;
 import jcuda.Pointer;
 import jcuda.cudaDataType;
@@ -53,8 +54,10 @@ import java.util.Set;
  * <p>Work is queued on the stream in call order and runs asynchronously; {@link #download}, {@link #dot},
  * {@link #norm2} and {@link #synchronize} wait for it. Device memory comes from a caching allocator (freed blocks are
  * reused by size; on out-of-memory the cache is emptied and the allocation retried, then a
- * {@link io.logitnet.DeviceOutOfMemoryException} is thrown and the backend stays usable). Uploads and downloads go
- * through a pinned host buffer.
+ * {@link io.logitnet.DeviceOutOfMemoryException} is thrown and the backend stays usable). Uploads go through a ring of
+ * pinned host buffers and return without waiting for the stream ({@link StagingRing}: a buffer is refilled once its own
+ * copy has run), so the host prepares the next batch while the device still computes; downloads go through a pinned
+ * buffer and wait.
  *
  * <p>Precision: FP32 by default (cuBLAS default math, no TF32); TF32 tensor-core products on compute capability 8.0
  * and newer when asked with {@link #setPrecision}. The choice is logged when it is made.
@@ -65,7 +68,12 @@ public final class CudaBackend implements Backend {
     private static final int BLOCK = 256;
     private static final int MAX_GRID = 1 << 16;
     private static final long STAGING_BYTES = 4L << 20;
+    /** Uploads: pinned buffers of 4 MiB, at most 16 (64 MiB) when batches are large and the device is behind. */
+    private static final long UPLOAD_SLOT_BYTES = 4L << 20;
+    private static final int UPLOAD_SLOTS = 16;
     private static final int NO_BAD_ROW = Integer.MAX_VALUE;
+    /** The system property that turns CUDA graphs on for training steps: {@code true} or {@code false} (default). */
+    public static final String GRAPHS_PROPERTY = "logitnet.cudaGraphs";
 
     private final int ordinal;
     private final String deviceName;
@@ -81,9 +89,20 @@ public final class CudaBackend implements Backend {
     private final cublasHandle cublas;
     private final CachingAllocator<CUdeviceptr> allocator;
     private PinnedBuffer staging;
+    private StagingRing uploads;
     private PinnedBuffer scalars;
 
     private Precision precision = Precision.FP32;
+
+    /** Whether step runners capture CUDA graphs ({@value #GRAPHS_PROPERTY}, {@link #setCudaGraphs}). */
+    private boolean cudaGraphs;
+    /** Step runners not closed yet; the one whose step is running. */
+    private final List<StepGraphs> runners = new ArrayList<>();
+    private StepGraphs activeRunner;
+    /** cuBLAS's workspace, set once before the first capture; blocks this instance holds outside any tensor. */
+    private CUdeviceptr cublasWorkspace;
+    private long cublasWorkspaceBytes;
+    private PinnedBuffer flags;
 
     /**
      * Opens device {@code ordinal}; the driver and cuBLAS natives must already be loaded and cuInit done
@@ -127,6 +146,7 @@ public final class CudaBackend implements Backend {
                     "cublasSetMathMode(CUBLAS_DEFAULT_MATH)");
             allocator = new CachingAllocator<>(new NativeMemory(), deviceName);
             allocator.setLimit(DeviceMemory.limitFromProperty());
+            cudaGraphs = graphsFromProperty();
         } catch (RuntimeException | Error e) {
             for (int i = opened.size() - 1; i >= 0; i--) {
                 try {
@@ -149,6 +169,20 @@ public final class CudaBackend implements Backend {
             len++;
         }
         return new String(buf, 0, len, StandardCharsets.UTF_8);
+    }
+
+    /** {@value #GRAPHS_PROPERTY}: true, false or absent (false). */
+    static boolean graphsFromProperty() {
+        String v = System.getProperty(GRAPHS_PROPERTY);
+        if (v == null || v.isBlank()) {
+            return false;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("system property " + GRAPHS_PROPERTY + "=" + v
+                    + ": expected true or false");
+        };
     }
 
     // ---- identity ----
@@ -223,7 +257,7 @@ public final class CudaBackend implements Backend {
             long n = (long) rows * cols;
             DeviceBuffer b = newBuffer(n * Float.BYTES);
             try {
-                Cu.check(JCudaDriver.cuMemsetD32Async(b.ptr(), 0, n, stream.handle()), "cuMemsetD32Async");
+                memset(b.ptr(), 0, n);
             } catch (RuntimeException e) {
                 b.close();
                 throw e;
@@ -305,17 +339,19 @@ public final class CudaBackend implements Backend {
     @Override
     public void upload(float[] src, int srcOffset, Tensor dst) {
         try (BackendGuard.Call c = enter()) {
+            notInCapturedStep("an upload");
             CUdeviceptr d = ptr(dst, "upload destination");
             long n = dst.size();
             Checks.range(src, srcOffset, n, "upload source");
-            PinnedBuffer st = staging();
-            long chunk = st.bytes() / Float.BYTES;
+            StagingRing ring = uploads();
+            long chunk = ring.slotBytes() / Float.BYTES;
             for (long done = 0; done < n; done += chunk) {
                 int count = (int) Math.min(chunk, n - done);
-                st.buffer().asFloatBuffer().put(src, srcOffset + (int) done, count);
-                Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.withByteOffset(done * Float.BYTES), st.pointer(),
+                StagingRing.Slot slot = ring.acquire(); // waits, if at all, for this buffer's last copy only
+                slot.buffer().buffer().asFloatBuffer().put(src, srcOffset + (int) done, count);
+                Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.withByteOffset(done * Float.BYTES), slot.buffer().pointer(),
                         (long) count * Float.BYTES, stream.handle()), "cuMemcpyHtoDAsync");
-                stream.synchronize(); // the staging buffer is refilled by the next chunk or call
+                slot.copied().record(stream);
             }
         }
     }
@@ -323,6 +359,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void download(Tensor src, float[] dst, int dstOffset) {
         try (BackendGuard.Call c = enter()) {
+            notInCapturedStep("a download");
             CUdeviceptr s = ptr(src, "download source");
             long n = src.size();
             Checks.range(dst, dstOffset, n, "download destination");
@@ -335,6 +372,7 @@ public final class CudaBackend implements Backend {
                 stream.synchronize();
                 st.buffer().asFloatBuffer().get(dst, dstOffset + (int) done, count);
             }
+            checkDeferred();
         }
     }
 
@@ -345,8 +383,9 @@ public final class CudaBackend implements Backend {
             CUdeviceptr d = ptr(dst, "copy destination");
             Checks.copy(src, dst);
             if (src != dst) {
-                Cu.check(JCudaDriver.cuMemcpyDtoDAsync(d, s, src.size() * Float.BYTES, stream.handle()),
-                        "cuMemcpyDtoDAsync");
+                long bytes = src.size() * Float.BYTES;
+                queue(() -> Cu.check(JCudaDriver.cuMemcpyDtoDAsync(d, s, bytes, stream.handle()), "cuMemcpyDtoDAsync"),
+                        "copy", d, s, bytes);
             }
         }
     }
@@ -355,8 +394,7 @@ public final class CudaBackend implements Backend {
     public void fill(Tensor x, float value) {
         try (BackendGuard.Call c = enter()) {
             CUdeviceptr p = ptr(x, "fill");
-            Cu.check(JCudaDriver.cuMemsetD32Async(p, Float.floatToRawIntBits(value), x.size(), stream.handle()),
-                    "cuMemsetD32Async");
+            memset(p, Float.floatToRawIntBits(value), x.size());
         }
     }
 
@@ -378,11 +416,14 @@ public final class CudaBackend implements Backend {
                 gemmBf16(transA, transB, m, n, k, alpha, A, a, B, b, beta, C);
                 return;
             }
-            Cublas.check(JCublas2.cublasSgemm(cublas,
+            int lda = a.cols();
+            int ldb = b.cols();
+            queue(() -> Cublas.check(JCublas2.cublasSgemm(cublas,
                     transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                    n, m, k, Pointer.to(new float[] {alpha}), B, b.cols(), A, a.cols(),
-                    Pointer.to(new float[] {beta}), C, n), "cublasSgemm");
+                    n, m, k, Pointer.to(new float[] {alpha}), B, ldb, A, lda,
+                    Pointer.to(new float[] {beta}), C, n), "cublasSgemm"),
+                    "cublasSgemm", transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, precision);
         }
     }
 
@@ -395,13 +436,18 @@ public final class CudaBackend implements Backend {
         try (DeviceBuffer a16 = newBuffer(2 * a.size()); DeviceBuffer b16 = newBuffer(2 * b.size())) {
             launch(Kernels.ROUND_BF16, elements(a.size()), A, a16.ptr(), a.size());
             launch(Kernels.ROUND_BF16, elements(b.size()), B, b16.ptr(), b.size());
-            Cublas.check(JCublas2.cublasGemmEx_new(cublas,
+            CUdeviceptr A16 = a16.ptr();
+            CUdeviceptr B16 = b16.ptr();
+            int lda = a.cols();
+            int ldb = b.cols();
+            queue(() -> Cublas.check(JCublas2.cublasGemmEx_new(cublas,
                     transB ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
                     transA ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N,
-                    n, m, k, Pointer.to(new float[] {alpha}), b16.ptr(), cudaDataType.CUDA_R_16BF, b.cols(),
-                    a16.ptr(), cudaDataType.CUDA_R_16BF, a.cols(), Pointer.to(new float[] {beta}), C,
+                    n, m, k, Pointer.to(new float[] {alpha}), B16, cudaDataType.CUDA_R_16BF, ldb,
+                    A16, cudaDataType.CUDA_R_16BF, lda, Pointer.to(new float[] {beta}), C,
                     cudaDataType.CUDA_R_32F, n, cublasComputeType.CUBLAS_COMPUTE_32F,
-                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT), "cublasGemmEx(bf16 operands, compute 32F)");
+                    cublasGemmAlgo.CUBLAS_GEMM_DEFAULT), "cublasGemmEx(bf16 operands, compute 32F)"),
+                    "cublasGemmEx", transA, transB, m, n, k, alpha, A16, lda, B16, ldb, beta, C);
         } // the blocks go back to the cache; later work on the same stream runs after the GEMM
     }
 
@@ -500,12 +546,17 @@ public final class CudaBackend implements Backend {
                 launch(Kernels.LOSS_ROWS, rows(logits), loss.code(), Z, T, G, L, gradScale, rows, cols);
                 return;
             }
-            // Class indices are checked on the device; the first bad row is read back (4 bytes, one wait) so that
-            // a bad label fails here, as on the CPU, instead of surfacing later as a NaN loss.
+            // Class indices are checked on the device. Inside a training step (a step runner's) the first bad row goes
+            // to the runner's flag, read at the next wait for the device: a step never waits. Elsewhere it is read
+            // back here (4 bytes, one wait), so that a bad label fails here, as on the CPU.
+            if (activeRunner != null && activeRunner.inStep()) {
+                launch(Kernels.SOFTMAX_CROSS_ENTROPY_ROWS, rows(logits), Z, T, G, L, gradScale, rows, cols,
+                        activeRunner.badRowFlag(cols));
+                return;
+            }
             int bad;
             try (DeviceBuffer badRow = newBuffer(Integer.BYTES)) {
-                Cu.check(JCudaDriver.cuMemsetD32Async(badRow.ptr(), NO_BAD_ROW, 1, stream.handle()),
-                        "cuMemsetD32Async");
+                memset(badRow.ptr(), NO_BAD_ROW, 1);
                 launch(Kernels.SOFTMAX_CROSS_ENTROPY_ROWS, rows(logits), Z, T, G, L, gradScale, rows, cols,
                         badRow.ptr());
                 bad = read(badRow.ptr(), Integer.BYTES).getInt(0);
@@ -558,6 +609,7 @@ public final class CudaBackend implements Backend {
 
     /** Σ x·y accumulated in double: per-block partial sums, then one block sums them; waits for the result. */
     private double sumOfProducts(CUdeviceptr x, CUdeviceptr y, long n) {
+        notInCapturedStep("a dot product or norm (it waits for its result)");
         long blocks = Math.min(elements(n).groupsX(), 1024);
         try (DeviceBuffer partial = newBuffer(blocks * Double.BYTES);
              DeviceBuffer result = newBuffer(Double.BYTES)) {
@@ -577,7 +629,13 @@ public final class CudaBackend implements Backend {
             Checks.sgdUpdate(param, grad, velocity, momentum);
             CUdeviceptr V = momentum == 0f ? null : ptr(velocity, "sgd velocity");
             long n = param.size();
-            launch(Kernels.SGD_UPDATE, elements(n), P, G, V, lr, momentum, nesterov ? 1 : 0, n);
+            Grid grid = elements(n);
+            int nest = nesterov ? 1 : 0;
+            Kernel byValue = kernels.get(Kernels.SGD_UPDATE);
+            Kernel fromMemory = kernels.get(Kernels.SGD_UPDATE_STEP_SCALARS);
+            queueUpdate(() -> byValue.launch(stream, grid, P, G, V, lr, momentum, nest, n),
+                    s -> () -> fromMemory.launch(stream, grid, P, G, V, s, momentum, nest, n), new double[] {lr},
+                    "sgd_update", grid, P, G, V, momentum, nest, n);
         }
     }
 
@@ -593,14 +651,195 @@ public final class CudaBackend implements Backend {
             double c1 = 1.0 - Math.pow(beta1, step);
             double c2 = 1.0 - Math.pow(beta2, step);
             long n = param.size();
-            launch(Kernels.ADAM_UPDATE, elements(n), P, G, M, V, lr, beta1, beta2, eps, weightDecay, c1, c2, n);
+            Grid grid = elements(n);
+            Kernel byValue = kernels.get(Kernels.ADAM_UPDATE);
+            Kernel fromMemory = kernels.get(Kernels.ADAM_UPDATE_STEP_SCALARS);
+            queueUpdate(() -> byValue.launch(stream, grid, P, G, M, V, lr, beta1, beta2, eps, weightDecay, c1, c2, n),
+                    s -> () -> fromMemory.launch(stream, grid, P, G, M, V, s, beta1, beta2, eps, weightDecay, n),
+                    new double[] {lr, c1, c2}, "adam_update", grid, P, G, M, V, beta1, beta2, eps, weightDecay, n);
         }
     }
 
     @Override
     public void synchronize() {
         try (BackendGuard.Call c = enter()) {
+            notInCapturedStep("a wait for the device");
             stream.synchronize();
+            checkDeferred();
+        }
+    }
+
+    // ---- training steps: CUDA graphs ----
+
+    /**
+     * A runner whose steps never wait for the device (the class-index check of softmax cross-entropy is read at the
+     * next wait) and, with {@link #cudaGraphs()} on, are captured in CUDA graphs per batch size and replayed
+     * ({@link StepGraphs}).
+     */
+    @Override
+    public StepRunner stepRunner() {
+        try (BackendGuard.Call c = enter()) {
+            if (cudaGraphs) {
+                prepareCublasForCapture(); // before the warm-up step, so that every step runs with the same workspace
+            }
+            StepGraphs r = new StepGraphs(this, cudaGraphs);
+            runners.add(r);
+            return r;
+        }
+    }
+
+    /**
+     * Whether step runners created from now on capture CUDA graphs. Off by default: not yet measured faster on a GPU;
+     * {@value #GRAPHS_PROPERTY}{@code =true} turns it on for every CUDA backend that opens.
+     */
+    public void setCudaGraphs(boolean on) {
+        try (BackendGuard.Call c = enter()) {
+            cudaGraphs = on;
+        }
+    }
+
+    /** Whether step runners created now capture CUDA graphs. */
+    public boolean cudaGraphs() {
+        return cudaGraphs;
+    }
+
+    /** Runs a runner's step inside the backend's lock, with the runner active. */
+    void runStep(StepGraphs runner, Runnable body) {
+        try (BackendGuard.Call c = enter()) {
+            StepGraphs was = activeRunner;
+            activeRunner = runner;
+            try {
+                body.run();
+            } finally {
+                activeRunner = was;
+            }
+        }
+    }
+
+    /** Called by {@link StepGraphs#close()}: its graphs and blocks go (nothing to do once the backend closed). */
+    void closeRunner(StepGraphs runner) {
+        guard.ifOpen(() -> {
+            try {
+                context.makeCurrent();
+                stream.synchronize(); // no launched graph still runs when it is destroyed and its blocks reused
+                if (runner.badRowFlagOrNull() != null) {
+                    checkDeferred();
+                }
+            } catch (RuntimeException e) { // close never throws: what the last steps found is logged
+                LOG.log(Level.WARNING, instanceName() + ": closing a step runner: " + e.getMessage());
+            }
+            releaseRunner(runner);
+        });
+    }
+
+    private void releaseRunner(StepGraphs runner) {
+        runner.release();
+        CUdeviceptr flag = runner.badRowFlagOrNull();
+        if (flag != null && runners.contains(runner)) {
+            allocator.release(flag, Integer.BYTES);
+        }
+        runners.remove(runner);
+    }
+
+    Stream stream() {
+        return stream;
+    }
+
+    boolean isLive(CUdeviceptr block) {
+        return live.contains(block);
+    }
+
+    boolean wouldHit(long bytes) {
+        return allocator.wouldHit(bytes);
+    }
+
+    /** Takes a scratch block out of the cache for a graph (see {@link CachingAllocator#reserve}). */
+    boolean reserveBlock(CUdeviceptr block, long bytes) {
+        return allocator.reserve(block, bytes);
+    }
+
+    /** A block held outside any tensor (a graph's scalars, a flag); give it back with {@link CachingAllocator}. */
+    CUdeviceptr allocateOwned(long bytes) {
+        return allocator.allocate(bytes);
+    }
+
+    /** Gives a destroyed graph's blocks back to the cache. */
+    void releaseGraphBlocks(List<StepGraphs.Op> scratch, CUdeviceptr scalarBlock, long scalarBytes) {
+        for (StepGraphs.Op op : scratch) {
+            allocator.release(op.block, op.bytes);
+        }
+        if (scalarBlock != null) {
+            allocator.release(scalarBlock, scalarBytes);
+        }
+    }
+
+    /**
+     * Before the first capture: a workspace of cuBLAS's own (cublasSetWorkspace, after cublasSetStream, which resets
+     * it), so that cuBLAS allocates nothing during a capture; 32 MiB on compute capability 9.0 and newer, 4 MiB below,
+     * as cuBLAS's documentation recommends. It stays until the backend closes.
+     */
+    void prepareCublasForCapture() {
+        if (cublasWorkspace != null) {
+            return;
+        }
+        long bytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
+        CUdeviceptr w = allocator.allocate(bytes);
+        int status = JCublas2.cublasSetWorkspace(cublas, w, bytes);
+        if (status != jcuda.jcublas.cublasStatus.CUBLAS_STATUS_SUCCESS) {
+            allocator.release(w, bytes);
+            Cublas.check(status, "cublasSetWorkspace(" + bytes + ")");
+        }
+        cublasWorkspace = w;
+        cublasWorkspaceBytes = bytes;
+    }
+
+    /** Copies {@code bytes} to device memory through the upload ring, without waiting for the stream. */
+    void uploadBytes(byte[] bytes, CUdeviceptr dst) {
+        StagingRing ring = uploads();
+        for (int done = 0; done < bytes.length; done += (int) ring.slotBytes()) {
+            int count = (int) Math.min(ring.slotBytes(), bytes.length - done);
+            StagingRing.Slot slot = ring.acquire();
+            slot.buffer().buffer().put(bytes, done, count);
+            Cu.check(JCudaDriver.cuMemcpyHtoDAsync(dst.withByteOffset(done), slot.buffer().pointer(), count,
+                    stream.handle()), "cuMemcpyHtoDAsync");
+            slot.copied().record(stream);
+        }
+    }
+
+    void launchGraph(jcuda.driver.CUgraphExec exec) {
+        Cu.check(JCudaDriver.cuGraphLaunch(exec, stream.handle()), "cuGraphLaunch");
+    }
+
+    /** A 4-byte device flag set to "no bad row", for a runner's deferred class-index check. */
+    CUdeviceptr newFlag() {
+        CUdeviceptr f = allocator.allocate(Integer.BYTES);
+        Cu.check(JCudaDriver.cuMemsetD32Async(f, NO_BAD_ROW, 1, stream.handle()), "cuMemsetD32Async");
+        return f;
+    }
+
+    /**
+     * After a wait for the stream: the runners' class-index flags, copied back and checked; a bad row found in a step
+     * is reported here (the flag is reset) as the exception softmax cross-entropy throws on the spot elsewhere.
+     */
+    private void checkDeferred() {
+        for (StepGraphs r : runners) {
+            CUdeviceptr f = r.badRowFlagOrNull();
+            if (f == null) {
+                continue;
+            }
+            if (flags == null) {
+                flags = new PinnedBuffer(64);
+            }
+            Cu.check(JCudaDriver.cuMemcpyDtoHAsync(flags.pointer(), f, Integer.BYTES, stream.handle()),
+                    "cuMemcpyDtoHAsync");
+            stream.synchronize();
+            int bad = flags.buffer().getInt(0);
+            if (bad != NO_BAD_ROW) {
+                Cu.check(JCudaDriver.cuMemsetD32Async(f, NO_BAD_ROW, 1, stream.handle()), "cuMemsetD32Async");
+                throw new IllegalArgumentException("a class index in row " + bad + " of a training step's batch is "
+                        + "not an integer in [0, " + r.badRowClasses() + ") (found on " + instanceName()
+                        + " during a step, reported at the next wait for the device)");
+            }
         }
     }
 
@@ -620,12 +859,27 @@ public final class CudaBackend implements Backend {
         guard.close(() -> {
             guard.quietly("cuCtxSetCurrent", context::makeCurrent);
             guard.quietly("cuStreamSynchronize", stream::synchronize);
+            guard.quietly("cuGraphExecDestroy", () -> {
+                for (StepGraphs r : new ArrayList<>(runners)) {
+                    releaseRunner(r);
+                }
+                if (cublasWorkspace != null) {
+                    allocator.release(cublasWorkspace, cublasWorkspaceBytes);
+                    cublasWorkspace = null;
+                }
+            });
             guard.quietly("cuMemFreeHost", () -> {
                 if (scalars != null) {
                     scalars.close();
                 }
                 if (staging != null) {
                     staging.close();
+                }
+                if (uploads != null) {
+                    uploads.close();
+                }
+                if (flags != null) {
+                    flags.close();
                 }
             });
             guard.quietly("cuMemFree", () -> {
@@ -667,7 +921,57 @@ public final class CudaBackend implements Backend {
 
     /** Launches one of the kernels with its arguments in parameter order (see {@link Kernel#launch}). */
     private void launch(Kernels kernel, Grid grid, Object... args) {
-        kernels.get(kernel).launch(stream, grid, args);
+        Kernel k = kernels.get(kernel);
+        StepGraphs r = activeRunner;
+        if (r == null || !r.intercepting()) {
+            k.launch(stream, grid, args);
+            return;
+        }
+        Object[] signature = new Object[args.length + 2];
+        signature[0] = kernel;
+        signature[1] = grid;
+        System.arraycopy(args, 0, signature, 2, args.length);
+        r.submit(new StepGraphs.Op(signature, () -> k.launch(stream, grid, args), null, null));
+    }
+
+    /**
+     * Queues device work: now, or, during a step a runner records or checks, through the runner (see
+     * {@link StepGraphs}). {@code signature} names the operation and every argument that decides what it does.
+     */
+    private void queue(Runnable work, Object... signature) {
+        StepGraphs r = activeRunner;
+        if (r == null || !r.intercepting()) {
+            work.run();
+        } else {
+            r.submit(new StepGraphs.Op(signature, work, null, null));
+        }
+    }
+
+    /**
+     * An optimizer update: {@code byValue} now; in a CUDA graph the launch that reads {@code scalars} from device
+     * memory, where the runner writes this step's values before each launch of the graph.
+     */
+    private void queueUpdate(Runnable byValue, java.util.function.Function<CUdeviceptr, Runnable> fromMemory,
+                             double[] scalars, Object... signature) {
+        StepGraphs r = activeRunner;
+        if (r == null || !r.intercepting()) {
+            byValue.run();
+        } else {
+            r.submit(new StepGraphs.Op(signature, byValue, fromMemory, scalars));
+        }
+    }
+
+    private void memset(CUdeviceptr p, int value, long n) {
+        queue(() -> Cu.check(JCudaDriver.cuMemsetD32Async(p, value, n, stream.handle()), "cuMemsetD32Async"),
+                "memset", p, value, n);
+    }
+
+    /** Inside a step a runner records or checks: what follows waits or reads, so the step runs call by call. */
+    private void notInCapturedStep(String what) {
+        StepGraphs r = activeRunner;
+        if (r != null && r.intercepting()) {
+            r.divert(what + " inside the step");
+        }
     }
 
     /** Blocks of BLOCK threads over n elements, at most MAX_GRID of them (the kernels loop grid-stride). */
@@ -686,8 +990,18 @@ public final class CudaBackend implements Backend {
     }
 
     private DeviceBuffer newBuffer(long bytes) {
+        StepGraphs r = activeRunner;
+        if (r != null && r.intercepting()) {
+            CUdeviceptr kept = r.allocation(bytes);
+            if (kept != null) {
+                return new DeviceBuffer(this, kept, bytes); // the graph's block: not live, closing it is a no-op
+            }
+        }
         CUdeviceptr p = allocator.allocate(bytes);
         live.add(p);
+        if (r != null && r.intercepting()) {
+            r.allocated(p, bytes);
+        }
         return new DeviceBuffer(this, p, bytes);
     }
 
@@ -698,6 +1012,13 @@ public final class CudaBackend implements Backend {
                 allocator.release(p, bytes);
             }
         });
+    }
+
+    private StagingRing uploads() {
+        if (uploads == null) {
+            uploads = new StagingRing(UPLOAD_SLOT_BYTES, UPLOAD_SLOTS);
+        }
+        return uploads;
     }
 
     private PinnedBuffer staging() {
@@ -714,6 +1035,7 @@ public final class CudaBackend implements Backend {
         }
         Cu.check(JCudaDriver.cuMemcpyDtoHAsync(scalars.pointer(), p, bytes, stream.handle()), "cuMemcpyDtoHAsync");
         stream.synchronize();
+        checkDeferred();
         return scalars.buffer();
     }
 
@@ -732,6 +1054,7 @@ public final class CudaBackend implements Backend {
 
         @Override
         public void free(CUdeviceptr block) {
+            notInCapturedStep("memory given back to the driver");
             stream.synchronize(); // no queued kernel may still use a block that is given back to the driver
             Cu.released(JCudaDriver.cuMemFree(block), "cuMemFree");
         }

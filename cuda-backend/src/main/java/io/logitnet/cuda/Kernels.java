@@ -25,7 +25,11 @@ enum Kernels {
     DOT_PARTIAL,
     SUM_PARTIALS,
     /** CUDA only: the bfloat16 operands of cublasGemmEx (the OpenCL GEMM rounds its operands as it loads them). */
-    ROUND_BF16;
+    ROUND_BF16,
+    /** CUDA only: SGD_UPDATE with the learning rate read from device memory, for CUDA graphs ({@link StepGraphs}). */
+    SGD_UPDATE_STEP_SCALARS,
+    /** CUDA only: ADAM_UPDATE with lr, c1 and c2 read from device memory, for CUDA graphs ({@link StepGraphs}). */
+    ADAM_UPDATE_STEP_SCALARS;
 
     /** The kernel's name in logitnet.cu (an extern "C" __global__ function). */
     String symbol() {

@@ -21,7 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The CUDA and OpenCL kernels of the same operation have the same name and the same parameters in the same order,
  * so that the two backends launch them alike; every CUDA kernel has its OpenCL twin and the other way round (OpenCL
  * alone has the GEMM kernels, which CUDA leaves to cuBLAS; CUDA alone has {@code round_bf16}, the bfloat16 operands
- * cuBLAS takes for BF16, which the OpenCL GEMM rounds as it loads them). Parameter types may differ where the languages do ({@code long long} and {@code long},
+ * cuBLAS takes for BF16, which the OpenCL GEMM rounds as it loads them, and the {@code *_step_scalars} variants of the
+ * optimizer updates, which read the per-step scalars from device memory for CUDA graphs and have the parameters of
+ * their twins but for those scalars). Parameter types may differ where the languages do ({@code long long} and {@code long},
  * {@code double} and {@code acc_t}).
  */
 class KernelSignaturesTest {
@@ -50,6 +52,10 @@ class KernelSignaturesTest {
     void everyCudaKernelHasAnOpenClTwinWithTheSameParameters() throws IOException {
         Map<String, List<String>> cuda = kernels(CUDA, List.of(Path.of("src/main/cuda/logitnet.cu")));
         assertEquals(List.of("x", "y", "n"), cuda.remove("round_bf16"), "the CUDA-only cast of BF16 operands");
+        assertEquals(List.of("p", "g", "v", "s", "momentum", "nesterov", "n"), cuda.remove("sgd_update_step_scalars"),
+                "sgd_update for CUDA graphs: lr from device memory");
+        assertEquals(List.of("p", "g", "m", "v", "s", "beta1", "beta2", "eps", "weight_decay", "n"),
+                cuda.remove("adam_update_step_scalars"), "adam_update for CUDA graphs: lr, c1, c2 from device memory");
         List<Path> cl;
         try (Stream<Path> s = Files.list(Path.of("src/main/opencl"))) {
             cl = s.filter(p -> p.toString().endsWith(".cl")).sorted().toList();
