@@ -330,32 +330,34 @@ public abstract class NetworkConformanceTest {
 
     /**
      * BF16 (operands of every matrix product rounded to bfloat16, sums, weights, optimizer and loss in float32), where
-     * the backend supports it: the same MLP on the MNIST sample reaches the accuracy FP32 reaches on the CPU, within
-     * the drift of a different trajectory. On a backend instance of its own.
+     * the backend supports it: a 784-256 sigmoid-10 MLP trained on 8,000 digits of the MNIST sample (SGD with momentum
+     * and cosine decay, 8 epochs; about 96% in FP32) reaches at least 94% on the other 2,000 in BF16, within a point of
+     * FP32 on the CPU (a different trajectory). On a backend instance of its own.
      */
     @Test
-    void mlpTrainsInBf16AsWellAsInFp32() {
+    void mnistTrainsTo94PercentInBf16AsInFp32() {
         Backend bf16 = BackendTestSupport.openOrSkip(selection());
         try {
             org.junit.jupiter.api.Assumptions.assumeTrue(bf16.supportedPrecisions().contains(Precision.BF16),
                     bf16.instanceName() + " supports " + bf16.supportedPrecisions() + ": no BF16");
             bf16.setPrecision(Precision.BF16);
-            Dataset all = TestData.mnist();
-            Dataset train = all.range(0, 2000);
-            Dataset test = all.range(2000, 2500);
+            Dataset all = io.logitnet.data.Mnist.normalize(TestData.mnist());
+            Dataset test = all.range(8000, 10000);
             double[] acc = new double[2];
             Backend[] bs = {cpu, bf16};
             for (int i = 0; i < 2; i++) {
-                Mlp m = Mlp.classifier(128).activation(Activation.SIGMOID).optimizer(OptimizerSpec.adam(1e-3f))
-                        .batchSize(50).epochs(8).seed(3).backend(bs[i]);
-                m.fit(train);
+                Mlp m = Mlp.classifier(256).activation(Activation.SIGMOID).backend(bs[i])
+                        .optimizer(OptimizerSpec.sgd(0.2f, 0.9f)).l2(5e-4f).batchSize(32).epochs(8).seed(7);
+                m.config(m.trainConfig().withSchedule(io.logitnet.train.TrainConfig.Schedule.COSINE));
+                m.fit(all.range(0, 8000));
                 acc[i] = accuracy(m.predict(TestData.rows(test)), TestData.labels(test));
                 if (i == 1) {
                     assertEquals("bf16", m.precision(), "the precision is stored with the model");
                 }
             }
-            assertTrue(acc[1] > 0.85, bf16.name() + " bf16 accuracy " + acc[1]);
-            assertEquals(acc[0], acc[1], 0.03, "bf16 on " + bf16.name() + " vs fp32 on the cpu");
+            assertTrue(acc[0] >= 0.94, "fp32 on the cpu: " + acc[0]);
+            assertTrue(acc[1] >= 0.94, bf16.name() + " bf16 accuracy " + acc[1]);
+            assertEquals(acc[0], acc[1], 0.01, "bf16 on " + bf16.name() + " vs fp32 on the cpu");
         } finally {
             bf16.close();
         }

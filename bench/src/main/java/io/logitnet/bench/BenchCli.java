@@ -36,6 +36,8 @@ public final class BenchCli {
             "  --no-djl             no DJL column",
             "  --warmup N           untimed steps before timing",
             "  --reps N             timed steps per shape (fast shapes are timed for at least a second)",
+            "  --rounds N           each shape N times on every side in turn (LogitNet, PyTorch, DJL, again): medians",
+            "                       of the rounds, each round's ratio in the report (default: 1)",
             "  --budget-s S         time allowed per measurement; slower shapes are skipped with a note",
             "  --gemm-n N           size of the square GEMM that measures each device's peak",
             "  --epoch-steps N      mini-batches in the timed epoch (0: no epoch timing)",
@@ -90,6 +92,7 @@ public final class BenchCli {
                             Double.parseDouble(value(args, ++i, arg)));
                     case "--gemm-n" -> o = o.withGemmN(Integer.parseInt(value(args, ++i, arg)));
                     case "--epoch-steps" -> o = o.withEpochSteps(Integer.parseInt(value(args, ++i, arg)));
+                    case "--rounds" -> o = o.withRounds(Integer.parseInt(value(args, ++i, arg)));
                     case "--profile" -> o = o.withProfile(true);
                     case "--no-profile" -> o = o.withProfile(false);
                     default -> throw new IllegalArgumentException("unknown option '" + arg + "' (see --help)");

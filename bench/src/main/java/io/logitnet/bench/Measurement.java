@@ -40,6 +40,9 @@ import java.util.List;
  * @param djlThreads           libtorch's intra-op threads in DJL's fastest timing
  * @param ratioVsDjl           DJL's step time over LogitNet's (above 1: LogitNet is faster)
  * @param skipped              why this shape was not run, or null
+ * @param rounds               how many times the shape was measured on every side in turn ({@code --rounds}); the
+ *                             step times are then the medians of the rounds' medians, fastest and slowest over all
+ * @param roundRatiosVsPytorch the ratio vs PyTorch of each round, in order, when there were several
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Measurement(String backend, String device, String precision, int batch, List<Integer> layers,
@@ -49,7 +52,7 @@ public record Measurement(String backend, String device, String precision, int b
                           Integer epochSteps, String pytorchDevice, Double pytorchStepMs, Double pytorchTflops,
                           Double pytorchGemmPeakTflops, Integer pytorchThreads, Double ratioVsPytorch,
                           Double djlStepMs, Double djlTflops, Integer djlThreads, Double ratioVsDjl,
-                          String skipped) {
+                          String skipped, Integer rounds, List<Double> roundRatiosVsPytorch) {
 
     /** A timed shape, without the side-by-side figures. */
     static Measurement timed(String backend, String device, String precision, Shape s, double[] stepMs,
@@ -61,14 +64,55 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(),
                 sorted.length, median, sorted[0], sorted[sorted.length - 1], tflops, s.batch() / (median / 1e3),
                 gemmPeakTflops, tflops / gemmPeakTflops, s.memoryBytes(0), null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 
     /** A shape that was not run, and why. */
     static Measurement skipped(String backend, String device, String precision, Shape s, String reason) {
         return new Measurement(backend, device, precision, s.batch(), s.layers(), s.hiddenWidth(), s.depth(), null,
                 null, null, null, null, null, null, null, s.memoryBytes(0), null, null, null, null, null, null, null,
-                null, null, null, null, null, null, reason);
+                null, null, null, null, null, null, reason, null, null);
+    }
+
+    /**
+     * The rows of one backend, precision and shape measured in several rounds, as one row: the median of the rounds'
+     * median step times for LogitNet, PyTorch and DJL each (so rates and ratios follow from those), the fastest and
+     * slowest step over all rounds, the steps added up, the first round's epoch, and each round's ratio vs PyTorch.
+     * One round is returned as it is.
+     */
+    static Measurement combine(List<Measurement> rounds) {
+        Measurement first = rounds.get(0);
+        if (rounds.size() == 1 || !first.measured()) {
+            return first;
+        }
+        List<Measurement> timed = rounds.stream().filter(Measurement::measured).toList();
+        double step = medianOf(timed.stream().map(Measurement::stepMs).toList());
+        double flops = first.shape().flopsPerStep();
+        double tflops = flops / (step / 1e3) / 1e12;
+        Double torch = medianOf(timed.stream().map(Measurement::pytorchStepMs).filter(java.util.Objects::nonNull)
+                .toList());
+        Double djl = medianOf(timed.stream().map(Measurement::djlStepMs).filter(java.util.Objects::nonNull).toList());
+        List<Double> ratios = timed.stream().map(Measurement::ratioVsPytorch).filter(java.util.Objects::nonNull)
+                .toList();
+        return new Measurement(first.backend, first.device, first.precision, first.batch, first.layers,
+                first.hiddenWidth, first.depth, timed.stream().mapToInt(Measurement::steps).sum(), step,
+                timed.stream().mapToDouble(Measurement::stepMsMin).min().orElseThrow(),
+                timed.stream().mapToDouble(Measurement::stepMsMax).max().orElseThrow(), tflops,
+                first.batch / (step / 1e3), first.gemmPeakTflops,
+                first.gemmPeakTflops == null ? null : tflops / first.gemmPeakTflops, first.peakMemoryBytes,
+                first.ratioVsCpu, first.epochMs, first.epochSteps, first.pytorchDevice, torch,
+                torch == null ? null : flops / (torch / 1e3) / 1e12, first.pytorchGemmPeakTflops,
+                first.pytorchThreads, torch == null ? null : torch / step, djl,
+                djl == null ? null : flops / (djl / 1e3) / 1e12, first.djlThreads, djl == null ? null : djl / step,
+                null, rounds.size(), ratios.size() > 1 ? ratios : null);
+    }
+
+    private static Double medianOf(List<Double> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return median(sorted);
     }
 
     /** The median of sorted values. */
@@ -92,21 +136,22 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(name, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, ratioVsCpu,
                 epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped, rounds,
+                roundRatiosVsPytorch);
     }
 
     Measurement withRatioVsCpu(Double r) {
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes, r,
                 epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped, rounds, roundRatiosVsPytorch);
     }
 
     Measurement withEpoch(Double ms, Integer count) {
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, ms, count, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
+                pytorchThreads, ratioVsPytorch, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped, rounds, roundRatiosVsPytorch);
     }
 
     Measurement withPytorch(String torchDevice, double torchStepMs, double torchTflops, Double torchPeak,
@@ -115,7 +160,7 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, epochMs, epochSteps, torchDevice, torchStepMs, torchTflops, torchPeak, torchThreads,
-                ratio, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped);
+                ratio, djlStepMs, djlTflops, djlThreads, ratioVsDjl, skipped, rounds, roundRatiosVsPytorch);
     }
 
     /** This row with DJL's timing of the same shape beside it, and the ratio DJL / this row. */
@@ -124,6 +169,7 @@ public record Measurement(String backend, String device, String precision, int b
         return new Measurement(backend, device, precision, batch, layers, hiddenWidth, depth, steps, stepMs,
                 stepMsMin, stepMsMax, tflops, examplesPerS, gemmPeakTflops, fractionOfPeak, peakMemoryBytes,
                 ratioVsCpu, epochMs, epochSteps, pytorchDevice, pytorchStepMs, pytorchTflops, pytorchGemmPeakTflops,
-                pytorchThreads, ratioVsPytorch, djlMs, djlRate, threads, ratio, skipped);
+                pytorchThreads, ratioVsPytorch, djlMs, djlRate, threads, ratio, skipped, rounds,
+                roundRatiosVsPytorch);
     }
 }

@@ -215,7 +215,16 @@ public final class Report {
                         + "(`SequentialBlock` of `Linear` + `Activation.sigmoidBlock()`, "
                         + "`Loss.softmaxCrossEntropyLoss()`, `GradientCollector.backward`, `Trainer.step()` with "
                         + "`Optimizer.sgd()`, lr 0.01) beside the rows measured on the CPU, warmed up as LogitNet is; "
-                        + "\"vs DJL\" is DJL's step time over LogitNet's.\n\n");
+                        + "\"vs DJL\" is DJL's step time over LogitNet's.");
+        int rounds = r.measurements().stream().map(Measurement::rounds).filter(java.util.Objects::nonNull)
+                .mapToInt(Integer::intValue).max().orElse(1);
+        if (rounds > 1) {
+            sb.append(" Each shape was measured in ").append(rounds).append(" rounds, every side in turn (LogitNet, "
+                    + "PyTorch, DJL, then again), so that a change of the machine's load hits both sides of a ratio "
+                    + "alike: step times are the medians of the rounds' medians, min–max over all steps, and each "
+                    + "goal lists every round's ratio.");
+        }
+        sb.append("\n\n");
         goals(sb, r);
         issue2(sb, r);
         breakdowns(sb, r);
@@ -315,6 +324,18 @@ public final class Report {
         sb.append('\n');
     }
 
+    /** "; rounds 1.02×, 0.97×, 1.10×" when the shape was measured in several rounds, else nothing. */
+    static String rounds(Measurement m) {
+        if (m.roundRatiosVsPytorch() == null) {
+            return "";
+        }
+        List<String> each = new ArrayList<>();
+        for (Double r : m.roundRatiosVsPytorch()) {
+            each.add(ratio(r));
+        }
+        return "; medians of " + m.rounds() + " rounds, whose ratios were " + String.join(", ", each);
+    }
+
     /** The verdict of every goal (issue 14): CPU vs PyTorch per shape, OpenCL against a baseline, the GPU goals. */
     public static List<Verdict> verdicts(StepBench.Result r) {
         List<Verdict> out = new ArrayList<>();
@@ -324,7 +345,8 @@ public final class Report {
         } else {
             for (Measurement m : cpu) {
                 out.add(new Verdict("CPU backend ≥ 1.0× PyTorch CPU, " + m.batch() + " × " + m.shape().arrows(),
-                        ratio(m.ratioVsPytorch()) + " (" + f3(m.stepMs()) + " vs " + f3(m.pytorchStepMs()) + " ms)",
+                        ratio(m.ratioVsPytorch()) + " (" + f3(m.stepMs()) + " vs " + f3(m.pytorchStepMs()) + " ms"
+                                + rounds(m) + ")",
                         m.ratioVsPytorch() >= 1.0 ? "pass" : String.format(Locale.ROOT, "miss by %.0f%%",
                                 100 * (1 - m.ratioVsPytorch()))));
             }

@@ -86,11 +86,14 @@ public final class StepBench {
      * @param command       the command line, for the report
      * @param djl           whether to time DJL (its PyTorch engine, CPU) side by side, when its class path is there
      * @param djlDir        DJL's class path folder ({@link DjlRunner}), or null to look for {@code bench/target/djl}
+     * @param rounds        times each shape is measured on every side in turn (LogitNet, PyTorch, DJL, then again),
+     *                      so that a change of the machine's load hits both sides of a ratio alike; the medians of the
+     *                      rounds are reported, with the ratio of every round
      */
     public record Options(boolean quick, List<String> backends, List<Shape> grid, boolean pytorch, String python,
                           int torchThreads, int warmup, int reps, double minSeconds, double budgetSeconds, int gemmN,
                           int epochSteps, List<Shape> profileShapes, String name, String command, boolean djl,
-                          Path djlDir) {
+                          Path djlDir, int rounds) {
         /** The report files' name after the date, unless {@code --name} says otherwise. */
         public static final String DEFAULT_NAME = "stepbench";
 
@@ -98,9 +101,10 @@ public final class StepBench {
             grid = List.copyOf(grid);
             profileShapes = List.copyOf(profileShapes);
             backends = backends == null ? null : List.copyOf(backends);
-            if (warmup < 0 || reps < 1 || budgetSeconds <= 0 || gemmN < 1 || epochSteps < 0) {
+            if (warmup < 0 || reps < 1 || budgetSeconds <= 0 || gemmN < 1 || epochSteps < 0 || rounds < 1) {
                 throw new IllegalArgumentException("invalid options: warmup " + warmup + ", reps " + reps
-                        + ", budget " + budgetSeconds + " s, gemm n " + gemmN + ", epoch steps " + epochSteps);
+                        + ", budget " + budgetSeconds + " s, gemm n " + gemmN + ", epoch steps " + epochSteps
+                        + ", rounds " + rounds);
             }
             if (!name.matches("[A-Za-z0-9._-]+")) {
                 throw new IllegalArgumentException("invalid report name '" + name
@@ -112,9 +116,9 @@ public final class StepBench {
         public static Options defaults(boolean quick) {
             return quick
                     ? new Options(true, null, QUICK_GRID, true, null, 0, 1, 3, 0.1, 5, 1024, 2, List.of(),
-                            DEFAULT_NAME, "", true, null)
+                            DEFAULT_NAME, "", true, null, 1)
                     : new Options(false, null, DEFAULT_GRID, true, null, 0, 2, 10, 1.0, 30, 2048, 5,
-                            List.of(ISSUE_2_SHAPE), DEFAULT_NAME, "", true, null);
+                            List.of(ISSUE_2_SHAPE), DEFAULT_NAME, "", true, null, 1);
         }
 
         /** Whether any shape is broken down operation by operation. */
@@ -124,32 +128,32 @@ public final class StepBench {
 
         public Options withBackends(List<String> v) {
             return new Options(quick, v, grid, pytorch, python, torchThreads, warmup, reps, minSeconds, budgetSeconds,
-                    gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
+                    gemmN, epochSteps, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         public Options withGrid(List<Shape> v) {
             return new Options(quick, backends, v, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         public Options withPytorch(boolean v, String interpreter, int threads) {
             return new Options(quick, backends, grid, v, interpreter, threads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         public Options withTiming(int warmupSteps, int timedSteps, double budget) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmupSteps, timedSteps,
-                    minSeconds, budget, gemmN, epochSteps, profileShapes, name, command, djl, djlDir);
+                    minSeconds, budget, gemmN, epochSteps, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         public Options withGemmN(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, v, epochSteps, profileShapes, name, command, djl, djlDir);
+                    budgetSeconds, v, epochSteps, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         public Options withEpochSteps(int v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, v, profileShapes, name, command, djl, djlDir);
+                    budgetSeconds, gemmN, v, profileShapes, name, command, djl, djlDir, rounds);
         }
 
         /** Issue 2's shape ({@code true}) or no shape ({@code false}) broken down operation by operation. */
@@ -160,23 +164,29 @@ public final class StepBench {
         /** These shapes broken down operation by operation; each must also be in the grid to be measured. */
         public Options withProfileShapes(List<Shape> v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, v, name, command, djl, djlDir);
+                    budgetSeconds, gemmN, epochSteps, v, name, command, djl, djlDir, rounds);
         }
 
         public Options withName(String v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, v, command, djl, djlDir);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, v, command, djl, djlDir, rounds);
         }
 
         /** DJL side by side ({@code v}) from {@code dir} (null: look for {@code bench/target/djl}), or not. */
         public Options withDjl(boolean v, Path dir) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, v, dir);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, v, dir, rounds);
+        }
+
+        /** Each shape measured {@code v} times on every side in turn. */
+        public Options withRounds(int v) {
+            return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, command, djl, djlDir, v);
         }
 
         public Options withCommand(String v) {
             return new Options(quick, backends, grid, pytorch, python, torchThreads, warmup, reps, minSeconds,
-                    budgetSeconds, gemmN, epochSteps, profileShapes, name, v, djl, djlDir);
+                    budgetSeconds, gemmN, epochSteps, profileShapes, name, v, djl, djlDir, rounds);
         }
     }
 
@@ -321,42 +331,58 @@ public final class StepBench {
                 }
             }
             for (Shape s : o.grid()) {
-                List<Measurement> shapeRows = new ArrayList<>();
-                for (Backend b : open) {
-                    for (Precision p : precisions(b)) {
-                        b.setPrecision(p);
-                        boolean beside = graphsBeside(b); // turns graphs off for the backend's own rows
-                        Measurement m = measure(b, s, o, peaks.get(b.name() + " " + lower(p)), log);
-                        shapeRows.add(m);
-                        if (beside && p == Precision.FP32 && m.measured() && m.stepMs() < GRAPHS_BELOW_MS) {
-                            shapeRows.add(measureWithGraphs((io.logitnet.cuda.CudaBackend) b, s, o,
-                                    peaks.get(b.name() + " " + lower(p)), log));
-                        }
-                        if (o.profileShapes().contains(s) && p == Precision.FP32 && m.measured()) {
-                            log.println("profiling " + b.name() + " " + s.id());
-                            profiles.add(new StepProfile.Breakdown(b.name(), b.deviceName(), s,
-                                    StepProfile.profile(b, s, o.quick() ? 2 : 5)));
+                List<List<Measurement>> rounds = new ArrayList<>();
+                for (int round = 0; round < o.rounds(); round++) {
+                    boolean first = round == 0;
+                    if (o.rounds() > 1) {
+                        log.println(s.id() + ": round " + (round + 1) + " of " + o.rounds());
+                    }
+                    List<Measurement> shapeRows = new ArrayList<>();
+                    for (Backend b : open) {
+                        for (Precision p : precisions(b)) {
+                            b.setPrecision(p);
+                            boolean beside = graphsBeside(b); // turns graphs off for the backend's own rows
+                            Measurement m = measure(b, s, o, peaks.get(b.name() + " " + lower(p)), log, first);
+                            shapeRows.add(m);
+                            if (beside && p == Precision.FP32 && m.measured() && m.stepMs() < GRAPHS_BELOW_MS) {
+                                shapeRows.add(measureWithGraphs((io.logitnet.cuda.CudaBackend) b, s, o,
+                                        peaks.get(b.name() + " " + lower(p)), log, first));
+                            }
+                            if (first && o.profileShapes().contains(s) && p == Precision.FP32 && m.measured()) {
+                                log.println("profiling " + b.name() + " " + s.id());
+                                profiles.add(new StepProfile.Breakdown(b.name(), b.deviceName(), s,
+                                        StepProfile.profile(b, s, o.quick() ? 2 : 5)));
+                            }
                         }
                     }
+                    if (torch != null) {
+                        shapeRows = withPytorch(shapeRows, open, torch, torchPeaks, s, o, notes, log);
+                    }
+                    if (djl != null) {
+                        shapeRows = withDjl(shapeRows, open, djl, s, o, notes, log);
+                    }
+                    rounds.add(shapeRows);
                 }
-                if (torch != null) {
-                    shapeRows = withPytorch(shapeRows, open, torch, torchPeaks, s, o, notes, log);
-                    if (o.profileShapes().contains(s)) {
-                        for (String dev : List.of("cpu", "cuda")) {
-                            if (torchPeaks.containsKey(dev + " fp32")) {
-                                JsonNode prof = torch.profile(dev, s, o.quick() ? 2 : 5);
-                                if (prof.has("error")) {
-                                    notes.add("PyTorch profile " + dev + " " + s.id() + ": "
-                                            + prof.get("error").asText());
-                                } else {
-                                    torchProfiles.add(prof);
-                                }
+                if (torch != null && o.profileShapes().contains(s)) {
+                    for (String dev : List.of("cpu", "cuda")) {
+                        if (torchPeaks.containsKey(dev + " fp32")) {
+                            JsonNode prof = torch.profile(dev, s, o.quick() ? 2 : 5);
+                            if (prof.has("error")) {
+                                notes.add("PyTorch profile " + dev + " " + s.id() + ": "
+                                        + prof.get("error").asText());
+                            } else {
+                                torchProfiles.add(prof);
                             }
                         }
                     }
                 }
-                if (djl != null) {
-                    shapeRows = withDjl(shapeRows, open, djl, s, o, notes, log);
+                List<Measurement> shapeRows = new ArrayList<>();
+                for (int i = 0; i < rounds.get(0).size(); i++) {
+                    List<Measurement> same = new ArrayList<>();
+                    for (List<Measurement> r : rounds) {
+                        same.add(r.get(i));
+                    }
+                    shapeRows.add(Measurement.combine(same));
                 }
                 rows.addAll(withRatioVsCpu(shapeRows));
             }
@@ -439,7 +465,7 @@ public final class StepBench {
     }
 
     /** One backend, precision and shape: the step timings and, when the budget allows, one epoch. */
-    static Measurement measure(Backend b, Shape s, Options o, double peakTflops, PrintStream log) {
+    static Measurement measure(Backend b, Shape s, Options o, double peakTflops, PrintStream log, boolean epoch) {
         String precision = lower(b.precision());
         String label = b.name() + " " + precision + " " + s.id();
         int largest = 0;
@@ -492,7 +518,7 @@ public final class StepBench {
                     peakTflops);
             log.printf(Locale.ROOT, "%s: median %.3f ms over %d steps, %.4f TFLOP/s (%.0f%% of GEMM peak)%n", label,
                     m.stepMs(), n, m.tflops(), 100 * m.fractionOfPeak());
-            if (o.epochSteps() > 0 && m.stepMs() / 1e3 * (o.epochSteps() + 2) <= o.budgetSeconds() / 2) {
+            if (epoch && o.epochSteps() > 0 && m.stepMs() / 1e3 * (o.epochSteps() + 2) <= o.budgetSeconds() / 2) {
                 double ms = epoch(net, s, o.epochSteps());
                 m = m.withEpoch(ms, o.epochSteps());
                 log.printf(Locale.ROOT, "%s: epoch of %d steps %.1f ms%n", label, o.epochSteps(), ms);
@@ -538,11 +564,11 @@ public final class StepBench {
 
     /** {@link #measure} with CUDA graphs on, reported as backend {@code cuda-graphs}. */
     static Measurement measureWithGraphs(io.logitnet.cuda.CudaBackend b, Shape s, Options o, double peakTflops,
-                                         PrintStream log) {
+                                         PrintStream log, boolean epoch) {
         b.setCudaGraphs(true);
         try {
             log.println("with CUDA graphs:");
-            Measurement m = measure(b, s, o, peakTflops, log);
+            Measurement m = measure(b, s, o, peakTflops, log, epoch);
             return m.withBackend(b.name() + GRAPHS_SUFFIX);
         } finally {
             b.setCudaGraphs(false);

@@ -43,6 +43,35 @@ class VerdictTest {
         assertEquals("-", gpu.verdict());
     }
 
+    /**
+     * Rounds: each side's time is the median of its rounds' medians, the ratio follows from those (not from any one
+     * round), min and max span every round, and the verdict lists every round's ratio.
+     */
+    @Test
+    void roundsCombineIntoMediansAndTheVerdictListsEachRoundsRatio() {
+        List<Measurement> rounds = List.of(
+                timed("cpu", SMALL, 2.0).withPytorch("cpu", 2.2, 1, null, 1).withDjl(3.0, 1, 2), // 1.10x
+                Measurement.timed("cpu", "device", "fp32", SMALL, new double[] {4.0, 5.0, 9.0}, 1.0)
+                        .withPytorch("cpu", 3.0, 1, null, 1).withDjl(6.0, 1, 2), // 0.60x, a loaded round
+                timed("cpu", SMALL, 2.5).withPytorch("cpu", 2.4, 1, null, 1).withDjl(3.5, 1, 2)); // 0.96x
+        Measurement m = Measurement.combine(rounds);
+        assertEquals(2.5, m.stepMs(), 1e-12);
+        assertEquals(2.4, m.pytorchStepMs(), 1e-12);
+        assertEquals(3.5, m.djlStepMs(), 1e-12);
+        assertEquals(2.4 / 2.5, m.ratioVsPytorch(), 1e-12);
+        assertEquals(3.5 / 2.5, m.ratioVsDjl(), 1e-12);
+        assertEquals(2.0, m.stepMsMin(), 1e-12);
+        assertEquals(9.0, m.stepMsMax(), 1e-12);
+        assertEquals(9, m.steps());
+        assertEquals(3, m.rounds());
+        assertEquals(List.of(2.2 / 2.0, 3.0 / 5.0, 2.4 / 2.5), m.roundRatiosVsPytorch());
+        assertEquals(SMALL.flopsPerStep() / 2.5e-3 / 1e12, m.tflops(), 1e-12);
+        Report.Verdict v = find(Report.verdicts(result(List.of(m))), "256 × 784");
+        assertEquals("miss by 4%", v.verdict());
+        assertTrue(v.measured().contains("medians of 3 rounds, whose ratios were 1.10×, 0.60×, 0.96×"), v.measured());
+        assertEquals(rounds.get(0), Measurement.combine(rounds.subList(0, 1)), "one round is kept as it is");
+    }
+
     @Test
     void openclIsJudgedAgainstABaselineReportAndOnlyThen(@TempDir Path dir) throws Exception {
         Measurement cl = timed("opencl", SMALL, 11.0);

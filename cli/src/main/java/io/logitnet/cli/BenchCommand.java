@@ -81,6 +81,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", description = "timed steps per shape")
     Integer reps;
 
+    @Option(names = "--rounds", paramLabel = "N", description = "measure each shape N times on every side in turn "
+            + "(LogitNet, PyTorch, DJL, again), so that the machine's load hits both sides of a ratio alike; medians "
+            + "of the rounds, each round's ratio in the report (default: 1)")
+    Integer rounds;
+
     @Option(names = "--budget-s", paramLabel = "SECONDS",
             description = "time allowed per measurement; slower shapes are skipped with a note")
     Double budget;
@@ -106,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
         positive("--reps", reps, 1);
         positive("--gemm-n", gemmN, 1);
         positive("--epoch-steps", epochSteps, 0);
+        positive("--rounds", rounds, 1);
         if (budget != null && !(budget > 0 && Double.isFinite(budget))) {
             throw new Main.UserException("--budget-s must be a number of seconds > 0, got " + budget);
         }
@@ -149,6 +155,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (epochSteps != null) {
             o = o.withEpochSteps(epochSteps);
+        }
+        if (rounds != null) {
+            o = o.withRounds(rounds);
         }
         if (profile != null) {
             o = o.withProfile(profile);

@@ -53,6 +53,7 @@ public final class CpuBackend implements Backend {
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final BLAS blas;
+    private final BlasThreads blasThreads;
     private final BackendGuard guard = new BackendGuard("cpu");
     private volatile Precision precision = Precision.FP32;
     private final AtomicLong used = new AtomicLong();
@@ -61,6 +62,7 @@ public final class CpuBackend implements Backend {
 
     public CpuBackend() {
         this.blas = Netlib.blas();
+        this.blasThreads = BlasThreads.get();
     }
 
     /** The BLAS in use, e.g. {@code NativeSystemBLAS} (fast) or {@code VectorBLAS}/{@code F2jBLAS} (pure Java). */
@@ -85,7 +87,8 @@ public final class CpuBackend implements Backend {
         String blasNote = isNative(blas) ? "native BLAS " + name
                 : "pure-Java BLAS " + name + " (install OpenBLAS, e.g. apt-get install libopenblas0, for speed)";
         return new DeviceInfo("cpu", "CPU (" + System.getProperty("os.arch") + ")", Runtime.getRuntime().maxMemory(),
-                Runtime.getRuntime().availableProcessors() + " threads, " + blasNote + ", precisions FP32, BF16");
+                Runtime.getRuntime().availableProcessors() + " threads, " + blasNote + " (" + BlasThreads.get().describe()
+                        + "), precisions FP32, BF16");
     }
 
     @Override
@@ -293,8 +296,8 @@ public final class CpuBackend implements Backend {
             return;
         }
         // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: swap the operands, keep the flags.
-        blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha,
-                B, 0, b.cols(), A, 0, a.cols(), beta, C, 0, n);
+        blasThreads.run(m, n, k, () -> blas.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k,
+                alpha, B, 0, b.cols(), A, 0, a.cols(), beta, C, 0, n));
     }
 
     /**
@@ -326,8 +329,10 @@ public final class CpuBackend implements Backend {
                             }
                         }
                         // row-major C[i0.., j0..] += ap·bp is column-major Cᵀ = bpᵀ·apᵀ
-                        blas.sgemm("N", "N", nb, mb, kb, alpha, bp, 0, nb, ap, 0, kb, p0 == 0 ? beta : 1f,
-                                C, i0 * n + j0, n);
+                        float b0 = p0 == 0 ? beta : 1f;
+                        int c0 = i0 * n + j0;
+                        blasThreads.run(mb, nb, kb, () -> blas.sgemm("N", "N", nb, mb, kb, alpha, bp,
+                                0, nb, ap, 0, kb, b0, C, c0, n));
                     }
                 }
             }

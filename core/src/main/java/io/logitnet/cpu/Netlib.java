@@ -33,4 +33,12 @@ public final class Netlib {
     public static BLAS blas() {
         return BLAS_INSTANCE;
     }
+
+    /**
+     * Runs a call of {@link #blas()} on the BLAS's default thread count: the CPU backend runs small products on one
+     * thread ({@code BlasThreads}), and a call made through here never runs at that count by accident.
+     */
+    public static void atDefaultThreads(Runnable call) {
+        BlasThreads.atDefaultCount(call);
+    }
 }

@@ -145,7 +145,8 @@ final class HostDesign implements Design {
                     }
                 }
                 // row-major D [n, cols] is column-major Dᵀ [cols, n]: G += Dᵀ·(W·D), one GEMM per chunk
-                blas.dgemm("N", "T", cols, cols, n, 1.0, d, cols, wd, cols, 1.0, g, cols);
+                Netlib.atDefaultThreads(() -> blas.dgemm("N", "T", cols, cols, n, 1.0, d, cols, wd, cols, 1.0, g,
+                        cols));
             }
             partial[t] = g;
         });
