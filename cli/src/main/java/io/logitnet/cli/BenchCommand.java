@@ -97,7 +97,7 @@ final class BenchCommand implements Callable<Integer> {
     Integer epochSteps;
 
     @Option(names = "--baseline", paramLabel = "FILE.json", description = "an earlier run's report (--out DIR writes "
-            + "DATE-NAME.json): the no-regression goals compare each shape's step time with it (10% allowance)")
+            + "DATE-NAME.json): the no-regression goals compare each shape's step time with it (10%% allowance)")
     Path baseline;
 
     @Option(names = "--profile", negatable = true, description = "per-operation breakdown of 1024x784-4096-10 "
@@ -133,6 +133,13 @@ final class BenchCommand implements Callable<Integer> {
             }
             o = o.withGrid(grid);
         }
+        if (Boolean.FALSE.equals(profile) && profileShapes != null) {
+            throw new Main.UserException("--no-profile and --profile-shape " + String.join(",", profileShapes)
+                    + ": choose one");
+        }
+        if (profile != null && profileShapes == null) {
+            o = o.withProfile(profile);
+        }
         if (profileShapes != null) {
             List<Shape> p = new ArrayList<>();
             for (String s : profileShapes) {
@@ -158,9 +165,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (rounds != null) {
             o = o.withRounds(rounds);
-        }
-        if (profile != null) {
-            o = o.withProfile(profile);
         }
         List<String> args = spec.commandLine().getParseResult().originalArgs();
         o = o.withCommand("logitnet " + String.join(" ", args));

@@ -80,6 +80,9 @@ class CliMistakesTest extends CliHarness {
                 "BATCHxIN");
         assertUserError(run("bench", "--djl", "bench/target/djl", "--no-djl"), "--djl bench/target/djl",
                 "--no-djl", "choose one");
+        assertUserError(run("bench", "--profile-shape", "64x784-256-10", "--no-profile", "--no-pytorch"),
+                "--no-profile and --profile-shape 64x784-256-10: choose one");
+        assertUserError(run("bench", "--rounds", "0", "--no-pytorch"), "--rounds must be an integer >= 1, got 0");
         assertUserError(run(trainCircles("--model", "perceptron", "--out", "m.safetensors")), "--model",
                 "perceptron", "logistic, softmax, linear, poisson, mlp");
         assertUserError(run(trainCircles("--model", "mlp", "--activation", "swish", "--out", "m.safetensors")),

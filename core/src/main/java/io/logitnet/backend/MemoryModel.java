@@ -30,6 +30,15 @@ public interface MemoryModel {
         return 0;
     }
 
+    /**
+     * What the backend will take for itself once training runs, beyond tensors and transient scratch, given the largest
+     * scratch of one operation: e.g. CUDA graphs keep cuBLAS's workspace and each graph's scratch (a full and a
+     * partial batch: two graphs) for as long as they live. 0 unless a backend says otherwise.
+     */
+    default long trainingExtraBytes(long largestScratch) {
+        return 0;
+    }
+
     /** What the backend holds for itself while open (scalar buffers, minimum scratch, library workspaces). */
     default long fixedBytes() {
         return 0;

@@ -218,9 +218,11 @@ final class MemoryPlanner {
         }
         scratch = Math.max(scratch, mm.columnSumsScratchBytes(wsRows, 1));
         // what the backend holds for itself (mm.fixedBytes()) is held already: the free memory is net of it
-        long overhead = 2 * t(1, 1) + scratch;
+        long extra = mm.trainingExtraBytes(scratch);
+        long overhead = 2 * t(1, 1) + scratch + extra;
         lines.add(new MemoryPlan.Line(MemoryPlan.Category.OVERHEAD, overhead, "two loss sums and the largest "
-                + "scratch of one operation (" + DeviceMemory.format(scratch) + ")"));
+                + "scratch of one operation (" + DeviceMemory.format(scratch) + ")" + (extra == 0 ? ""
+                : ", and what the backend keeps while training (" + DeviceMemory.format(extra) + ")")));
         String what = arch.describe() + ", " + o.describe() + (fullBatch ? " full batch" : ", batch " + batch) + ", "
                 + p.name().toLowerCase(Locale.ROOT) + ", on " + backendName;
         return new MemoryPlan(what, lines, largest, memory, suggestion, fullBatch && !data.chunksFromHost());

@@ -323,6 +323,17 @@ public final class CudaBackend implements Backend {
                 long blocks = Math.min(elements(n).groupsX(), 1024);
                 return CachingAllocator.roundUp(blocks * Double.BYTES) + CachingAllocator.roundUp(Double.BYTES);
             }
+
+            /** With CUDA graphs: cuBLAS's workspace (unless held already), and two graphs' scratch and scalars. */
+            @Override
+            public long trainingExtraBytes(long largestScratch) {
+                if (!cudaGraphs()) {
+                    return 0;
+                }
+                long workspace = cublasWorkspace != null ? 0 : CachingAllocator.roundUp(cublasWorkspaceBytesFor());
+                // a graph's scalars: 32 bytes per optimizer update, bounded here by 256 parameter tensors
+                return workspace + 2 * (largestScratch + CachingAllocator.roundUp(256L * StepGraphs.SLOT_BYTES));
+            }
         };
     }
 
@@ -804,11 +815,15 @@ public final class CudaBackend implements Backend {
      * it), so that cuBLAS allocates nothing during a capture; 32 MiB on compute capability 9.0 and newer, 4 MiB below,
      * as cuBLAS's documentation recommends. It stays until the backend closes.
      */
+    private long cublasWorkspaceBytesFor() {
+        return ccMajor >= 9 ? 32L << 20 : 4L << 20;
+    }
+
     void prepareCublasForCapture() {
         if (cublasWorkspace != null) {
             return;
         }
-        long bytes = ccMajor >= 9 ? 32L << 20 : 4L << 20;
+        long bytes = cublasWorkspaceBytesFor();
         CUdeviceptr w = allocator.allocate(bytes);
         int status = JCublas2.cublasSetWorkspace(cublas, w, bytes);
         if (status != jcuda.jcublas.cublasStatus.CUBLAS_STATUS_SUCCESS) {
