@@ -246,21 +246,6 @@ public final class DjlRunner implements AutoCloseable {
     /** Ends the process and removes its log; never throws. */
     @Override
     public void close() {
-        try {
-            in.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(log);
-        } catch (IOException ignored) {
-            // a temporary file left behind is harmless
-        }
+        PeerProcess.end(process, in, log);
     }
 }

@@ -174,21 +174,6 @@ public final class PyTorchRunner implements AutoCloseable {
     /** Ends the process and removes the script copy; never throws. */
     @Override
     public void close() {
-        try {
-            in.close();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (IOException e) {
-            process.destroyForcibly();
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-        try {
-            Files.deleteIfExists(script);
-        } catch (IOException ignored) {
-            // a temporary file left behind is harmless
-        }
+        PeerProcess.end(process, in, script);
     }
 }
