@@ -174,9 +174,9 @@ final class BlasThreads {
                 String lib = System.getProperty("dev.ludovic.netlib.blas.nativeLib", "libblas.so.3");
                 Native.register(OpenBlas.class, NativeLibrary.getInstance(lib));
                 openblas_get_num_threads();
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                why = "no openblas_set_num_threads in the system BLAS: " + e.getMessage().lines().findFirst()
-                        .orElse("");
+            } catch (LinkageError | RuntimeException e) { // no such symbol, or JNA itself cannot load here
+                why = "no openblas_set_num_threads in the system BLAS: " + String.valueOf(e.getMessage()).lines()
+                        .findFirst().orElse(e.getClass().getSimpleName());
             }
             WHY = why;
         }
