@@ -50,7 +50,7 @@ if command -v zip >/dev/null 2>&1; then
     zip -q -d "$out/lib/logitnet.jar" 'org/netlib/lapack/*' 'org/netlib/arpack/*'
 fi
 
-# The newest glibc symbol version any native library in the bundle needs, for the launcher's check.
+# The newest glibc symbol version any x86-64 native library in the bundle needs, for the launcher's check.
 need=""
 need_file=""
 if command -v objdump >/dev/null 2>&1; then
@@ -58,6 +58,8 @@ if command -v objdump >/dev/null 2>&1; then
     trap 'rm -rf "$natives"' EXIT
     unzip -q -o -d "$natives" "$out/lib/logitnet.jar" '*.so' '*.so.*' 2>/dev/null || true
     while IFS= read -r f; do
+        # only what can load here: the jar also carries other platforms' libraries (JNA's, for aarch64, loongarch...)
+        objdump -f "$f" 2>/dev/null | grep -q 'file format elf64-x86-64' || continue
         v="$(objdump -T "$f" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1 || true)"
         if [ -n "$v" ] && { [ -z "$need" ] || [ "$(printf '%s\n%s\n' "$need" "$v" | sort -V | tail -1)" != "$need" ]; }
         then
