@@ -324,6 +324,11 @@ public final class Report {
         sb.append('\n');
     }
 
+    /** "miss by 12%", or with a decimal below 1% ("miss by 0.4%", never "miss by 0%"). */
+    static String missBy(double percent) {
+        return String.format(Locale.ROOT, percent < 1 ? "miss by %.1f%%" : "miss by %.0f%%", percent);
+    }
+
     /** "; rounds 1.02×, 0.97×, 1.10×" when the shape was measured in several rounds, else nothing. */
     static String rounds(Measurement m) {
         if (m.roundRatiosVsPytorch() == null) {
@@ -347,8 +352,7 @@ public final class Report {
                 out.add(new Verdict("CPU backend ≥ 1.0× PyTorch CPU, " + m.batch() + " × " + m.shape().arrows(),
                         ratio(m.ratioVsPytorch()) + " (" + f3(m.stepMs()) + " vs " + f3(m.pytorchStepMs()) + " ms"
                                 + rounds(m) + ")",
-                        m.ratioVsPytorch() >= 1.0 ? "pass" : String.format(Locale.ROOT, "miss by %.0f%%",
-                                100 * (1 - m.ratioVsPytorch()))));
+                        m.ratioVsPytorch() >= 1.0 ? "pass" : missBy(100 * (1 - m.ratioVsPytorch()))));
             }
         }
         List<Measurement> cuda = select(r, "cuda", true);

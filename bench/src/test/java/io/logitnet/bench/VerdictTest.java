@@ -70,6 +70,8 @@ class VerdictTest {
         assertEquals("miss by 4%", v.verdict());
         assertTrue(v.measured().contains("medians of 3 rounds, whose ratios were 1.10×, 0.60×, 0.96×"), v.measured());
         assertEquals(rounds.get(0), Measurement.combine(rounds.subList(0, 1)), "one round is kept as it is");
+        Measurement close = timed("cpu", SMALL, 2.0).withPytorch("cpu", 1.992, 1, null, 1); // 0.996x
+        assertEquals("miss by 0.4%", find(Report.verdicts(result(List.of(close))), "256 × 784").verdict());
     }
 
     @Test
