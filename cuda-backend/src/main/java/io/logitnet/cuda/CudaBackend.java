@@ -308,7 +308,7 @@ public final class CudaBackend implements Backend {
 
             @Override
             public long columnSumsScratchBytes(long rows, long cols) {
-                long chunks = ceilDiv(rows, Math.max(256, ceilDiv(rows, 1024)));
+                long chunks = ceilDiv(rows, columnSumsRowsPerChunk(rows));
                 return CachingAllocator.roundUp(chunks * cols * Double.BYTES);
             }
 
@@ -496,7 +496,7 @@ public final class CudaBackend implements Backend {
             // chunks per column. Sizes in 64 bits: a dimension near 2^31 must not overflow.
             long rows = x.rows();
             long cols = x.cols();
-            long rowsPerChunk = Math.max(256, ceilDiv(rows, 1024));
+            long rowsPerChunk = columnSumsRowsPerChunk(rows);
             long chunks = ceilDiv(rows, rowsPerChunk);
             try (DeviceBuffer partial = newBuffer(chunks * cols * Double.BYTES)) {
                 launch(Kernels.COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, 32), chunks, 32, 8), X, partial.ptr(),
@@ -505,6 +505,14 @@ public final class CudaBackend implements Backend {
                         (int) chunks, x.cols());
             } // the scratch block goes back to the cache; later work on the same stream runs after these kernels
         }
+    }
+
+    /**
+     * Rows per chunk of the column sums' first pass (at least 256, at most 1024 chunks): shared by columnSums, the
+     * fused activationBackwardColumnSums, whose bits must equal it, and the memory model.
+     */
+    private static long columnSumsRowsPerChunk(long rows) {
+        return Math.max(256, ceilDiv(rows, 1024));
     }
 
     /**
@@ -522,7 +530,7 @@ public final class CudaBackend implements Backend {
             Checks.columnSums(y, sums);
             long rows = y.rows();
             long cols = y.cols();
-            long rowsPerChunk = Math.max(256, ceilDiv(rows, 1024)); // columnSums' chunks
+            long rowsPerChunk = columnSumsRowsPerChunk(rows);
             long chunks = ceilDiv(rows, rowsPerChunk);
             try (DeviceBuffer partial = newBuffer(chunks * cols * Double.BYTES)) {
                 launch(Kernels.ACTIVATION_BACKWARD_COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, 32), chunks, 32, 8),

@@ -292,8 +292,7 @@ public final class OpenClBackend implements Backend {
         return new MemoryModel() {
             @Override
             public long columnSumsScratchBytes(long rows, long cols) {
-                long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy())));
-                chunks = ceilDiv(rows, ceilDiv(rows, chunks));
+                long chunks = ceilDiv(rows, columnSumsRowsPerChunk(rows));
                 return Math.max(chunks * cols * accBytes, 1 << 16);
             }
 
@@ -440,15 +439,22 @@ public final class OpenClBackend implements Backend {
             int rows = x.rows();
             int cols = x.cols();
             // Stage one: chunks of rows, each reduced in local memory per column; stage two adds the chunks.
-            long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy())));
-            long rowsPerChunk = ceilDiv(rows, chunks);
-            chunks = ceilDiv(rows, rowsPerChunk);
+            long rowsPerChunk = columnSumsRowsPerChunk(rows);
+            long chunks = ceilDiv(rows, rowsPerChunk);
             DeviceBuffer partial = scratch(chunks * cols * accBytes);
             launch(Kernels.COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, tuning.csTx()), chunks, tuning.csTx(),
                     tuning.csTy()), X, partial, rows, cols, (int) rowsPerChunk);
             launch(Kernels.COLUMN_SUMS_FINISH, Grid.elements(cols, Math.min(tuning.elementWg(), 64)), partial, O,
                     (int) chunks, cols);
         }
+    }
+
+    /**
+     * Rows per chunk of the column sums' first pass (at most 64 chunks of at least 8 work-group rows): shared by
+     * columnSums, the fused activationBackwardColumnSums, whose bits must equal it, and the memory model.
+     */
+    private long columnSumsRowsPerChunk(long rows) {
+        return ceilDiv(rows, Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy()))));
     }
 
     /**
@@ -466,9 +472,8 @@ public final class OpenClBackend implements Backend {
             Checks.columnSums(y, sums);
             int rows = y.rows();
             int cols = y.cols();
-            long chunks = Math.max(1, Math.min(64, ceilDiv(rows, 8L * tuning.csTy()))); // columnSums' chunks
-            long rowsPerChunk = ceilDiv(rows, chunks);
-            chunks = ceilDiv(rows, rowsPerChunk);
+            long rowsPerChunk = columnSumsRowsPerChunk(rows);
+            long chunks = ceilDiv(rows, rowsPerChunk);
             DeviceBuffer partial = scratch(chunks * cols * accBytes);
             launch(Kernels.ACTIVATION_BACKWARD_COLUMN_SUMS_PARTIAL, new Grid(ceilDiv(cols, tuning.csTx()), chunks,
                     tuning.csTx(), tuning.csTy()), f.code(), Y, DY, DZ, partial, rows, cols, (int) rowsPerChunk);
