@@ -39,9 +39,15 @@ class BlasThreadsTest {
         BlasThreads auto = BlasThreads.create("auto");
         assertEquals(BlasThreads.Mode.AUTO, auto.mode());
         assertEquals(1, auto.threadsFor(128, 10, 256));
-        assertEquals(1, auto.threadsFor(1, 1, (int) BlasThreads.SMALL - 1));
-        assertEquals(before, auto.threadsFor(1, 1, (int) BlasThreads.SMALL));
+        assertEquals(1, auto.threadsFor(64, 64, (int) BlasThreads.SMALL / 4096 - 1));
+        assertEquals(before, auto.threadsFor(64, 64, (int) BlasThreads.SMALL / 4096));
         assertEquals(before, auto.threadsFor(128, 256, 784));
+        // narrow products (an output layer's 10 columns) stay on one thread up to NARROW_LARGE multiply-adds
+        assertEquals(1, auto.threadsFor(1024, 10, 1024));
+        assertEquals(1, auto.threadsFor(BlasThreads.NARROW - 1, 1024, 1024));
+        assertEquals(before, auto.threadsFor(BlasThreads.NARROW, 1024, 1024));
+        assertEquals(1, auto.threadsFor(1024, 10, (int) (BlasThreads.NARROW_LARGE / 10240) - 1));
+        assertEquals(before, auto.threadsFor(1024, 10, (int) (BlasThreads.NARROW_LARGE / 10240) + 1));
         int[] inside = {0, 0};
         auto.run(128, 10, 256, () -> inside[0] = BlasThreads.OpenBlas.threads());
         auto.run(128, 256, 784, () -> inside[1] = BlasThreads.OpenBlas.threads());
