@@ -22,9 +22,9 @@ import java.util.stream.IntStream;
 /**
  * The reference backend: the written specification of every operation, which the GPU backends are checked
  * against. Element-wise work is plain Java loops, computed in double and stored in float, with nothing clever in
- * them — except the sigmoid, whose correctly rounded result comes from {@link FastSigmoid} (vectorized, with a guard
- * that falls back to the formula here); rows are split across threads only when a call is large enough for that
- * to pay. Matrix products go to a real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS
+ * them — except the sigmoid and its gradient, the hot loops of a sigmoid network, which {@link FastSigmoid}
+ * computes in float arithmetic that the JIT vectorizes, within 1 ulp of the correctly rounded double formulas
+ * written here ({@link #sigmoid}); rows are split across threads only when a call is large enough for that to pay. Matrix products go to a real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS
  * when it is installed ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
  *
  * <p>Precisions: FP32, and BF16 as the reference for tensor cores: each operand of a product rounded to bfloat16
@@ -39,11 +39,17 @@ import java.util.stream.IntStream;
  * (requested, free and maximum bytes), never a bare {@link OutOfMemoryError}; the backend stays usable.
  */
 public final class CpuBackend implements Backend {
-    /** Below this much estimated work (nanoseconds on one thread) a call runs on the calling thread. */
-    private static final double PARALLEL_WORK_NS = 250_000;
+    /**
+     * Below this much estimated work (nanoseconds on one thread) a call runs on the calling thread, and a call gets
+     * one thread per this much work. High, because inside a training step OpenBLAS's worker threads keep spinning for
+     * a while after each product and take the cores that the fork-join pool's workers would use: on the 2-core build
+     * machine a 1024×1024 bias + sigmoid right after a 1024×784·784×1024 product took 2.4 ms split across two threads
+     * and 1.9 ms on one (on its own, 0.86 and 1.45 ms), and the step 1024 × 784 → 1024 → 10 26 ms instead of 42.
+     */
+    static final double PARALLEL_WORK_NS = 4_000_000;
     /** Estimated nanoseconds per element: a pass that streams memory, one with a transcendental function. */
     private static final double COST_STREAM = 0.5;
-    private static final double COST_SIGMOID = 4;
+    private static final double COST_SIGMOID = 1.5;
     private static final double COST_TRANSCENDENTAL = 12;
     /** BF16 products round operands in panels of at most these rows, columns and depth. */
     private static final int PANEL_M = 512;
@@ -60,9 +66,18 @@ public final class CpuBackend implements Backend {
     private final AtomicLong peak = new AtomicLong();
     private volatile long limit = DeviceMemory.limitFromProperty();
 
+    /** The split of element-wise calls across threads: {@link #PARALLEL_WORK_NS}, or 0 in tests (always split). */
+    private final double parallelWorkNs;
+
     public CpuBackend() {
+        this(PARALLEL_WORK_NS);
+    }
+
+    /** A backend that splits element-wise calls from {@code parallelWorkNs} of estimated work (tests: 0). */
+    CpuBackend(double parallelWorkNs) {
         this.blas = Netlib.blas();
         this.blasThreads = BlasThreads.get();
+        this.parallelWorkNs = parallelWorkNs;
     }
 
     /** The BLAS in use, e.g. {@code NativeSystemBLAS} (fast) or {@code VectorBLAS}/{@code F2jBLAS} (pure Java). */
@@ -236,8 +251,11 @@ public final class CpuBackend implements Backend {
 
         @Override
         public long columnSumsScratchBytes(long rows, long cols) {
-            // activationBackwardColumnSums: a row of double sums per block of rows
-            return Math.min(rows, 2L * Runtime.getRuntime().availableProcessors()) * (16 + 8 * cols);
+            // activationBackwardColumnSums: per block of rows, two rows of float sums (a two-sum's high and low
+            // parts) in chunks of FastSigmoid.CHUNK columns, and a chunk of gradients
+            long chunks = (cols + FastSigmoid.CHUNK - 1) / FastSigmoid.CHUNK;
+            return Math.min(rows, 2L * Runtime.getRuntime().availableProcessors())
+                    * ((2 * chunks + 1) * (16 + 4L * FastSigmoid.CHUNK) + 2 * (16 + 8 * chunks));
         }
 
         @Override
@@ -366,6 +384,10 @@ public final class CpuBackend implements Backend {
         float[] Y = data(y, "biasActivation y");
         int n = z.cols();
         rows(z.rows(), n, cost(f), (r0, r1) -> {
+            if (f == Activation.SIGMOID) {
+                FastSigmoid.apply(Z, r0 * n, bb, n, Y, r0 * n, (r1 - r0) * n);
+                return;
+            }
             for (int i = r0; i < r1; i++) {
                 int o = i * n;
                 switch (f) {
@@ -374,7 +396,6 @@ public final class CpuBackend implements Backend {
                             Y[o + j] = Z[o + j] + bb[j];
                         }
                     }
-                    case SIGMOID -> FastSigmoid.apply(Z, o, bb, 0, Y, o, n);
                     case TANH -> {
                         for (int j = 0; j < n; j++) {
                             Y[o + j] = (float) Math.tanh(Z[o + j] + bb[j]);
@@ -451,7 +472,7 @@ public final class CpuBackend implements Backend {
 
     /**
      * 1/(1+e^-z): for z → -∞ e^-z overflows to +∞ and the quotient is exactly 0, never NaN. The formula the sigmoid
-     * is specified by; {@link FastSigmoid} computes its correctly rounded float faster and falls back to it.
+     * is specified by; {@link FastSigmoid} computes its float, within 1 ulp of this formula's correctly rounded one.
      */
     static double sigmoid(double z) {
         return 1.0 / (1.0 + Math.exp(-z));
@@ -478,12 +499,7 @@ public final class CpuBackend implements Backend {
     private static void activationGrad(Activation f, float[] Y, float[] DY, float[] DZ, int from, int to) {
         switch (f) {
             case IDENTITY -> System.arraycopy(DY, from, DZ, from, to - from);
-            case SIGMOID -> {
-                for (int i = from; i < to; i++) {
-                    double yi = Y[i];
-                    DZ[i] = (float) (DY[i] * (yi * (1.0 - yi)));
-                }
-            }
+            case SIGMOID -> FastSigmoid.backward(Y, DY, DZ, from, to - from);
             case TANH -> {
                 for (int i = from; i < to; i++) {
                     double yi = Y[i];
@@ -506,9 +522,10 @@ public final class CpuBackend implements Backend {
 
     /**
      * {@link #activationBackward} and {@link #columnSums} of its result in one pass: each block of rows writes its dz
-     * (the same correctly rounded floats as activationBackward) and sums its columns in double, top to bottom; the
-     * blocks' sums are added in block order. Rows are handled a chunk at a time in double scratch, in loops that each
-     * do one thing, because Java's JIT vectorizes only such loops (a loop that mixes float and double does not).
+     * (the same floats as activationBackward) and sums its columns top to bottom in two floats per column (Knuth's
+     * two-sum: the sum to about 2⁻⁴⁴, in loops that Java's JIT vectorizes, where a double accumulator would need a
+     * float-to-double conversion that it does not); the blocks' sums are added in double in block order. A column
+     * with a NaN or an infinity sums to what float additions give (NaN, or the infinity).
      */
     @Override
     public void activationBackwardColumnSums(Activation f, Tensor y, Tensor dy, Tensor dz, Tensor sums) {
@@ -525,27 +542,35 @@ public final class CpuBackend implements Backend {
         long scratch = MODEL.columnSumsScratchBytes(blocks, n);
         reserve(scratch);
         try {
-            double[][] partial = new double[blocks][n];
+            int chunks = blocks(n, FastSigmoid.CHUNK);
+            float[][][] hi = new float[blocks][chunks][FastSigmoid.CHUNK];
+            float[][][] lo = new float[blocks][chunks][FastSigmoid.CHUNK];
             IntStream range = IntStream.range(0, blocks);
+            // rows in groups of about 4 chunks: their dz computed in one call (chunks across rows), then summed
+            // while still in cache, each row a chunk of columns at a time
+            int group = Math.max(1, 4 * FastSigmoid.CHUNK / Math.max(1, n));
             (blocks > 1 ? range.parallel() : range).forEach(b -> {
-                double[] acc = partial[b];
-                double[][] s = SCRATCH.get();
-                for (int i = b * per; i < Math.min(rows, (b + 1) * per); i++) {
-                    for (int j0 = 0; j0 < n; j0 += CHUNK) {
-                        int o = i * n + j0;
-                        int m = Math.min(CHUNK, n - j0);
-                        activationGradChunk(f, Y, DY, DZ, o, m, s[0], s[1]);
-                        double[] g = s[0];
-                        for (int j = 0; j < m; j++) {
-                            acc[j0 + j] += g[j];
+                float[] g = new float[FastSigmoid.CHUNK];
+                int end = Math.min(rows, (b + 1) * per);
+                for (int i0 = b * per; i0 < end; i0 += group) {
+                    int i1 = Math.min(end, i0 + group);
+                    activationGrad(f, Y, DY, DZ, i0 * n, i1 * n);
+                    for (int i = i0; i < i1; i++) {
+                        for (int c = 0; c < chunks; c++) {
+                            int m = Math.min(FastSigmoid.CHUNK, n - c * FastSigmoid.CHUNK);
+                            System.arraycopy(DZ, i * n + c * FastSigmoid.CHUNK, g, 0, m);
+                            addTwoSum(g, hi[b][c], lo[b][c], m);
                         }
                     }
                 }
             });
             for (int j = 0; j < n; j++) {
-                double s = partial[0][j];
-                for (int b = 1; b < blocks; b++) {
-                    s += partial[b][j];
+                int c = j / FastSigmoid.CHUNK;
+                int k = j % FastSigmoid.CHUNK;
+                double s = 0;
+                for (int b = 0; b < blocks; b++) {
+                    float h = hi[b][c][k];
+                    s += Float.isFinite(h) ? (double) h + lo[b][c][k] : h;
                 }
                 S[j] = (float) s;
             }
@@ -556,46 +581,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Elements per chunk of the element-wise passes that go through double scratch. */
-    private static final int CHUNK = 1024;
-    private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[2][CHUNK]);
-
     /**
-     * DZ[o + i] = DY[o + i] · f'(z) through Y[o + i] = f(z) for i in [0, m), the same floats as
-     * {@link #activationGrad}; {@code g} receives them as doubles, {@code w} is scratch.
+     * (hi + lo)[j] += x[j] for j in [0, n), the rounding error of each float addition kept in lo (indexed from 0, as
+     * Java 17 vectorizes only such loops; see {@link FastSigmoid}).
      */
-    private static void activationGradChunk(Activation f, float[] Y, float[] DY, float[] DZ, int o, int m,
-                                            double[] g, double[] w) {
-        switch (f) {
-            case SIGMOID, TANH -> {
-                for (int i = 0; i < m; i++) {
-                    w[i] = Y[o + i];
-                }
-                for (int i = 0; i < m; i++) {
-                    g[i] = DY[o + i];
-                }
-                if (f == Activation.SIGMOID) {
-                    for (int i = 0; i < m; i++) {
-                        g[i] = g[i] * (w[i] * (1.0 - w[i]));
-                    }
-                } else {
-                    for (int i = 0; i < m; i++) {
-                        g[i] = g[i] * (1.0 - w[i] * w[i]);
-                    }
-                }
-                for (int i = 0; i < m; i++) {
-                    DZ[o + i] = (float) g[i];
-                }
-                for (int i = 0; i < m; i++) {
-                    g[i] = DZ[o + i]; // the sums add the stored floats, as columnSums would
-                }
-            }
-            default -> {
-                activationGrad(f, Y, DY, DZ, o, o + m);
-                for (int i = 0; i < m; i++) {
-                    g[i] = DZ[o + i];
-                }
-            }
+    private static void addTwoSum(float[] x, float[] hi, float[] lo, int n) {
+        for (int j = 0; j < n; j++) {
+            float h = hi[j];
+            float v = x[j];
+            float s = h + v;
+            float bv = s - h;
+            lo[j] += (h - (s - bv)) + (v - bv);
+            hi[j] = s;
         }
     }
 
@@ -856,16 +853,16 @@ public final class CpuBackend implements Backend {
     }
 
     /** Threads worth using for {@code elements} of work at {@code cost} ns each: 1 unless it pays. */
-    private static int threadsFor(long elements, double cost) {
-        if (elements * cost < PARALLEL_WORK_NS) {
+    private int threadsFor(long elements, double cost) {
+        if (elements * cost < parallelWorkNs) {
             return 1;
         }
-        return (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
-                elements * cost / PARALLEL_WORK_NS));
+        double worth = parallelWorkNs > 0 ? elements * cost / parallelWorkNs : Double.POSITIVE_INFINITY;
+        return (int) Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), worth));
     }
 
     /** Rows [0, rows) in blocks, split across threads when rows × cols × cost is enough work for that to pay. */
-    private static void rows(int rows, int cols, double cost, RangeBody body) {
+    private void rows(int rows, int cols, double cost, RangeBody body) {
         int blocks = rowBlocks(rows, cols, cost);
         if (blocks == 1) {
             body.run(0, rows);
@@ -876,13 +873,13 @@ public final class CpuBackend implements Backend {
     }
 
     /** How many blocks of rows to split a [rows, cols] pass into: 1, or two per thread worth using. */
-    private static int rowBlocks(int rows, int cols, double cost) {
+    private int rowBlocks(int rows, int cols, double cost) {
         int threads = threadsFor((long) rows * cols, cost);
-        return threads == 1 ? 1 : Math.min(rows, 2 * threads);
+        return threads == 1 ? 1 : Math.max(1, Math.min(rows, 2 * threads));
     }
 
     /** Blocks of at most 64 columns [j0, j1) of a [rows, cols] pass, split across threads when it pays. */
-    private static void columnBlocks(int rows, int cols, double cost, RangeBody body) {
+    private void columnBlocks(int rows, int cols, double cost, RangeBody body) {
         int blocks = blocks(cols, 64);
         IntStream range = IntStream.range(0, blocks);
         if (blocks > 1 && threadsFor((long) rows * cols, cost) > 1) {
@@ -892,7 +889,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Elements [0, n) in chunks, split across threads when n × cost is enough work for that to pay. */
-    private static void elements(int n, double cost, RangeBody body) {
+    private void elements(int n, double cost, RangeBody body) {
         int threads = threadsFor(n, cost);
         if (threads == 1) {
             body.run(0, n);

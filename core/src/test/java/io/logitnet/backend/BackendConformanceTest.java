@@ -53,7 +53,12 @@ public abstract class BackendConformanceTest {
 
     @BeforeAll
     void open() {
-        backend = BackendTestSupport.openForClass(selection());
+        backend = openBackend();
+    }
+
+    /** The backend under test, or null when it is unavailable here (see {@link BackendTestSupport#openForClass}). */
+    protected Backend openBackend() {
+        return BackendTestSupport.openForClass(selection());
     }
 
     @BeforeEach

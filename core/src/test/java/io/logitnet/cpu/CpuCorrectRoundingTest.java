@@ -29,6 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * magnitudes of those terms (the result itself where nothing cancels). That is 2⁻²⁹ of a float ulp: a formula
  * evaluated in float (off by up to a float ulp or two on a third of the inputs) fails. NaN must give NaN; +0 and -0
  * count as equal.
+ *
+ * <p>The exception is the sigmoid, forward and backward: its vectorized float implementation ({@link FastSigmoid})
+ * promises what issue 14 asks, within 1 ulp of the correctly rounded float; here it may be the float next to it for
+ * at most 1% of the inputs (about 0.4% are, forward; the gradient nearly never).
  */
 class CpuCorrectRoundingTest {
     private static final int N = 100_000;
@@ -121,7 +125,7 @@ class CpuCorrectRoundingTest {
         z[N - 2] = Float.POSITIVE_INFINITY;
         z[N - 3] = Float.NEGATIVE_INFINITY;
         float[] y = forward(f, z);
-        Mismatches m = new Mismatches(f + " forward");
+        Mismatches m = new Mismatches(f + " forward", f == Activation.SIGMOID);
         for (int i = 0; i < N; i++) {
             double ref = activation(f, z[i]);
             m.check(i, y[i], ref, Math.abs(ref), "z=" + z[i]);
@@ -145,7 +149,7 @@ class CpuCorrectRoundingTest {
             cpu.activationBackward(f, ty, tdy, tdz);
             dz = tdz.toArray();
         }
-        Mismatches m = new Mismatches(f + " backward");
+        Mismatches m = new Mismatches(f + " backward", f == Activation.SIGMOID);
         for (int i = 0; i < N; i++) {
             double ref = activationGrad(f, y[i], dy[i]);
             m.check(i, dz[i], ref, Math.abs(ref), "y=" + y[i] + ", dy=" + dy[i]);
@@ -306,27 +310,43 @@ class CpuCorrectRoundingTest {
     private static final class Mismatches {
         private final String what;
         private final List<String> first = new ArrayList<>();
+        /** The sigmoid's bar (issue 14): within 1 ulp of the correctly rounded float, and nearly always it. */
+        private final boolean oneUlp;
         private int count;
         private int checked;
+        private int neighbours;
 
         Mismatches(String what) {
+            this(what, false);
+        }
+
+        Mismatches(String what, boolean oneUlp) {
             this.what = what;
+            this.oneUlp = oneUlp;
         }
 
         void check(int index, float actual, double reference, double scale, String input) {
             checked++;
-            if (!correctlyRounded(actual, reference, K * scale)) {
-                count++;
-                if (first.size() < 5) {
-                    float nearest = (float) reference;
-                    first.add(String.format(Locale.ROOT, "[%d] %s: got %s, the double formula gives %s (float %s, "
-                            + "%d ulp away)", index, input, actual, reference, nearest, ulpsApart(actual, nearest)));
-                }
+            if (correctlyRounded(actual, reference, K * scale)) {
+                return;
+            }
+            if (oneUlp && Double.isFinite(reference) && !Float.isNaN(actual)
+                    && Math.abs(ulpsApart(actual, (float) reference)) <= 1) {
+                neighbours++;
+                return;
+            }
+            count++;
+            if (first.size() < 5) {
+                float nearest = (float) reference;
+                first.add(String.format(Locale.ROOT, "[%d] %s: got %s, the double formula gives %s (float %s, "
+                        + "%d ulp away)", index, input, actual, reference, nearest, ulpsApart(actual, nearest)));
             }
         }
 
         void assertNone() {
             assertTrue(checked > 0, "nothing was checked");
+            assertTrue(neighbours <= checked / 100, what + ": " + neighbours + " of " + checked
+                    + " results are a neighbour of the correctly rounded float, more than 1%");
             assertTrue(count == 0, what + ": " + count + " of " + checked + " results are not the correctly rounded "
                     + "double formula; first: " + String.join("; ", first));
         }
