@@ -546,13 +546,24 @@ public final class CpuBackend implements Backend {
             float[][][] hi = new float[blocks][chunks][FastSigmoid.CHUNK];
             float[][][] lo = new float[blocks][chunks][FastSigmoid.CHUNK];
             IntStream range = IntStream.range(0, blocks);
-            // rows in groups of about 4 chunks: their dz computed in one call (chunks across rows), then summed
-            // while still in cache, each row a chunk of columns at a time
+            // Rows of half a chunk or more: the sigmoid's gradient a chunk of a row at a time, summed from the chunk
+            // before it is stored. Narrower rows in groups of about 4 chunks: their dz computed in one call (chunks
+            // across rows), then summed while still in cache.
+            boolean byChunk = f == Activation.SIGMOID && 2 * n >= FastSigmoid.CHUNK;
             int group = Math.max(1, 4 * FastSigmoid.CHUNK / Math.max(1, n));
             (blocks > 1 ? range.parallel() : range).forEach(b -> {
                 float[] g = new float[FastSigmoid.CHUNK];
                 int end = Math.min(rows, (b + 1) * per);
-                for (int i0 = b * per; i0 < end; i0 += group) {
+                for (int i = b * per; byChunk && i < end; i++) {
+                    for (int c = 0; c < chunks; c++) {
+                        int at = i * n + c * FastSigmoid.CHUNK;
+                        int m = Math.min(FastSigmoid.CHUNK, n - c * FastSigmoid.CHUNK);
+                        FastSigmoid.gradient(Y, DY, at, g, m);
+                        System.arraycopy(g, 0, DZ, at, m);
+                        addTwoSum(g, hi[b][c], lo[b][c], m);
+                    }
+                }
+                for (int i0 = b * per; !byChunk && i0 < end; i0 += group) {
                     int i1 = Math.min(end, i0 + group);
                     activationGrad(f, Y, DY, DZ, i0 * n, i1 * n);
                     for (int i = i0; i < i1; i++) {

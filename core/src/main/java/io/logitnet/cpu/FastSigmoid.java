@@ -71,9 +71,10 @@ final class FastSigmoid {
                     System.arraycopy(bias, col, b, filled, len);
                     filled += len;
                 }
-                add(x, b, m);
+                reduceWithBias(x, b, s[0], s[1], s[2], m);
+            } else {
+                reduce(x, s[0], s[1], s[2], m);
             }
-            reduce(x, s[0], s[1], s[2], m);
             expOfReduced(s[1], s[2], m);
             scaleByPowerOfTwo(s[0], s[1], s[2], m);
             quotient(x, s[1], s[2], m);
@@ -81,9 +82,18 @@ final class FastSigmoid {
         }
     }
 
-    private static void add(float[] x, float[] b, int m) {
+    /** {@link #reduce} of x + b, the sum stored in x. */
+    private static void reduceWithBias(float[] x, float[] b, float[] k, float[] r, float[] rl, int m) {
         for (int i = 0; i < m; i++) {
-            x[i] += b[i];
+            float xi = x[i] + b[i];
+            x[i] = xi;
+            float t = Math.max(-Math.abs(xi), -104f);
+            float kf = Math.fma(t, LOG2_E, ROUND) - ROUND;
+            float rh = Math.fma(kf, -LN2_HI, t);
+            float ri = Math.fma(kf, -LN2_LO, rh);
+            k[i] = kf;
+            r[i] = ri;
+            rl[i] = Math.fma(kf, -LN2_LO, rh - ri);
         }
     }
 
