@@ -532,10 +532,12 @@ public final class StepBench {
     }
 
     /**
-     * Before the first timing: steps of the grid's smallest shape on every backend for {@link #WARM_UP_SECONDS}, not
-     * reported, so that the JIT has compiled the training step's code before any shape is timed. Without it the
-     * first shape of a run was timed half compiled (0.49× PyTorch at 64 × 784 → 256 → 10 as the grid's first shape,
-     * 1.08× in a run where it came later).
+     * Before the first timing: steps of the grid's smallest shape, and of the same with hidden layers 1024 wide, on
+     * every backend for {@link #WARM_UP_SECONDS} each, not reported, so that the JIT has compiled the training step's
+     * code before any shape is timed. Without it the first shape of a run was timed half compiled (0.49× PyTorch at
+     * 64 × 784 → 256 → 10 as the grid's first shape, 1.08× in a run where it came later); and the CPU backend's
+     * element-wise passes take other paths for narrow and wide rows (128 × 784 → 1024 → 10 was timed at 7.9 ms in
+     * the first of three rounds, 3.7 and 4.1 in the others, when only a 256-wide shape had run before it).
      */
     static void warmUp(List<Backend> open, Options o, Map<String, Double> peaks, PrintStream log) {
         Shape smallest = o.grid().stream().min(java.util.Comparator.comparingDouble(Shape::flopsPerStep))
@@ -543,18 +545,33 @@ public final class StepBench {
         if (smallest == null) {
             return;
         }
+        List<Integer> widened = new java.util.ArrayList<>(smallest.layers());
+        for (int i = 1; i < widened.size() - 1; i++) {
+            widened.set(i, Math.max(widened.get(i), 1024));
+        }
+        List<Shape> shapes = List.of(smallest, new Shape(smallest.batch(), widened));
         Options warm = o.withTiming(0, 1, Math.min(WARM_UP_SECONDS, o.budgetSeconds())).withEpochSteps(0);
         PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
-        for (Backend b : open) {
-            b.setPrecision(Precision.FP32);
-            long until = System.nanoTime() + (long) (WARM_UP_SECONDS * 1e9);
-            while (System.nanoTime() < until) {
-                Measurement m = measure(b, smallest, warm, peaks.getOrDefault(b.name() + " fp32", 1.0), quiet, false);
-                if (!m.measured()) {
-                    break;
+        // a second, shorter pass: code shared by the backends (the network, the trainer) compiled while one backend
+        // ran is recompiled once another has run through it, so every backend comes back to it before timing
+        for (int pass = 0; pass < 2; pass++) {
+            for (Backend b : open) {
+                b.setPrecision(Precision.FP32);
+                for (Shape shape : shapes.get(1).equals(smallest) ? List.of(smallest) : shapes) {
+                    double seconds = pass == 0 ? WARM_UP_SECONDS : WARM_UP_SECONDS / 4;
+                    long until = System.nanoTime() + (long) (seconds * 1e9);
+                    while (System.nanoTime() < until) {
+                        Measurement m = measure(b, shape, warm, peaks.getOrDefault(b.name() + " fp32", 1.0), quiet,
+                                false);
+                        if (!m.measured()) {
+                            break;
+                        }
+                    }
+                    if (pass == 1) {
+                        log.println("warmed up " + b.name() + " on " + shape.id() + " (not reported)");
+                    }
                 }
             }
-            log.println("warmed up " + b.name() + " on " + smallest.id() + " (not reported)");
         }
     }
 
