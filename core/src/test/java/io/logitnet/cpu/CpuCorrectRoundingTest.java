@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The exception is the sigmoid, forward and backward: its vectorized float implementation ({@link FastSigmoid})
  * promises what issue 14 asks, within 1 ulp of the correctly rounded float; here it may be the float next to it for
- * at most 1% of the inputs (about 0.4% are, forward; the gradient nearly never).
+ * at most 1% of the inputs (about 0.4% of moderate inputs are, forward; the gradient nearly never).
  */
 class CpuCorrectRoundingTest {
     private static final int N = 100_000;
