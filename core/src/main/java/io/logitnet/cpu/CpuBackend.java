@@ -24,8 +24,9 @@ import java.util.stream.IntStream;
  * against. Element-wise work is plain Java loops, computed in double and stored in float, with nothing clever in
  * them — except the sigmoid and its gradient, the hot loops of a sigmoid network, which {@link FastSigmoid}
  * computes in float arithmetic that the JIT vectorizes, within 1 ulp of the correctly rounded double formulas
- * written here ({@link #sigmoid}); rows are split across threads only when a call is large enough for that to pay. Matrix products go to a real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS
- * when it is installed ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
+ * written here ({@link #sigmoid}); rows are split across threads only when a call is large enough for that to pay.
+ * Matrix products go to a real BLAS through netlib-java ({@code dev.ludovic.netlib}): the system's OpenBLAS when it
+ * is installed ({@code apt-get install libopenblas0}), a pure-Java BLAS otherwise.
  *
  * <p>Precisions: FP32, and BF16 as the reference for tensor cores: each operand of a product rounded to bfloat16
  * ({@link Bf16}, to nearest even), the products (exact in float32) summed by the same BLAS in float32.
