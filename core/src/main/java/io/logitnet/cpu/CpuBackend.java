@@ -47,7 +47,7 @@ public final class CpuBackend implements Backend {
      * machine a 1024×1024 bias + sigmoid right after a 1024×784·784×1024 product took 2.4 ms split across two threads
      * and 1.9 ms on one (on its own, 0.86 and 1.45 ms), and the step 1024 × 784 → 1024 → 10 26 ms instead of 42.
      */
-    static final double PARALLEL_WORK_NS = 4_000_000;
+    private static final double PARALLEL_WORK_NS = 4_000_000;
     /** Estimated nanoseconds per element: a pass that streams memory, one with a transcendental function. */
     private static final double COST_STREAM = 0.5;
     private static final double COST_SIGMOID = 1.5;
